@@ -1,0 +1,19 @@
+//! One module per subcommand; each parses its flags and calls into the core.
+
+pub mod demo;
+pub mod import;
+pub mod occupancy;
+pub mod readings;
+pub mod scan;
+pub mod search;
+pub mod undo;
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use entrada_core::Store;
+
+/// Opens a replica with the path in the error message, the first thing a user checks.
+pub fn open(db: &Path) -> Result<Store> {
+    Store::open(db).with_context(|| format!("cannot open replica {}", db.display()))
+}
