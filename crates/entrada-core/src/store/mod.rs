@@ -8,6 +8,7 @@
 
 mod device;
 mod import;
+mod ingest;
 mod query;
 mod scan;
 mod schema;
@@ -19,6 +20,7 @@ use rusqlite::{Connection, OptionalExtension};
 
 pub use device::DeviceInfo;
 pub use import::ImportReport;
+pub use ingest::{IngestResult, IngestStatus, RemoteReading, UploadedReading};
 pub use query::{AttendeeMatch, ReadingFilter, RoomOccupancy};
 pub use scan::{ScanRequest, Subject};
 

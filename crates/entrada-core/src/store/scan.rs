@@ -437,9 +437,9 @@ pub(crate) fn insert_reading(conn: &Connection, r: &NewReading<'_>) -> Result<bo
         conn.prepare_cached(
             "INSERT INTO readings(id, device_id, device_name, device_seq, event_id, checkpoint_id,
                  attendee_id, payload, verdict, accepted, kind, undoes, voided, direction, room_id,
-                 reading_date, reading_ts, recorded_at, sync_state, upstream_verdict)
+                 reading_date, reading_ts, recorded_at, sync_state, upstream_verdict, feed_seq)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17,
-                 ?18, ?19, ?20)
+                 ?18, ?19, ?20, (SELECT coalesce(max(feed_seq), 0) + 1 FROM readings))
              ON CONFLICT(id) DO NOTHING",
         )?
         .execute(params![

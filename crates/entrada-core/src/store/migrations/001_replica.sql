@@ -85,8 +85,11 @@ CREATE TABLE readings (
     upstream_status  INTEGER,
     upstream_body    TEXT,
     upstream_verdict TEXT,
+    -- Bumped whenever the row is inserted or its status changes: the readings feed cursor.
+    feed_seq         INTEGER NOT NULL DEFAULT 0,
     UNIQUE (device_id, device_seq)
 );
+CREATE INDEX readings_feed ON readings(feed_seq);
 CREATE INDEX readings_checkpoint_attendee ON readings(checkpoint_id, attendee_id) WHERE accepted = 1;
 CREATE INDEX readings_room_attendee ON readings(room_id, attendee_id, reading_ts) WHERE accepted = 1;
 CREATE INDEX readings_pending ON readings(sync_state) WHERE sync_state = 'pending';
