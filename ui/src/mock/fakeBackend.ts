@@ -39,6 +39,7 @@ export interface FakeOptions {
   frames?: boolean;
   kioskPin?: string | null;
   language?: Settings['language'];
+  kioskIdleSeconds?: number;
 }
 
 interface FakeAttendee extends AttendeeHit {
@@ -99,7 +100,7 @@ export function avatar(name: string, colour: string): string {
     .map((p) => p[0] ?? '')
     .join('')
     .slice(0, 2);
-  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="240" viewBox="0 0 240 240"><rect width="240" height="240" fill="${colour}"/><circle cx="120" cy="96" r="46" fill="rgba(255,255,255,0.28)"/><path d="M36 240c8-52 44-80 84-80s76 28 84 80z" fill="rgba(255,255,255,0.28)"/><text x="120" y="132" font-family="sans-serif" font-size="64" font-weight="700" fill="#fff" text-anchor="middle">${initials}</text></svg>`;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="240" height="240" viewBox="0 0 240 240"><rect width="240" height="240" fill="${colour}"/><text x="120" y="142" font-family="sans-serif" font-size="84" font-weight="700" fill="#fff" text-anchor="middle">${initials}</text></svg>`;
   return `data:image/svg+xml;base64,${btoa(unescape(encodeURIComponent(svg)))}`;
 }
 
@@ -152,6 +153,7 @@ export class FakeBackend {
       frames: true,
       kioskPin: null,
       language: 'auto',
+      kioskIdleSeconds: 5,
       ...options,
     };
     this.kioskPin = this.opts.kioskPin;
@@ -178,7 +180,7 @@ export class FakeBackend {
       kioskPinSet: this.kioskPin !== null,
       version: '0.1.0-mock',
     };
-    this.settings = { deviceName: 'Door 1', sound: true, language: this.opts.language, kioskIdleSeconds: 5 };
+    this.settings = { deviceName: 'Door 1', sound: true, language: this.opts.language, kioskIdleSeconds: this.opts.kioskIdleSeconds };
     this.sync = { online: true, forcedMode: 'auto', syncing: false, lastSyncAt: new Date().toISOString(), backlog: 0, conflicts: 1, lastError: null };
     if (configured) this.seedHistory();
   }
@@ -630,7 +632,7 @@ export class FakeBackend {
     const backlog = this.readings.filter((x) => !x.synced && x.accepted).length;
     return {
       generatedAt: new Date().toISOString(),
-      rooms: this.rooms.map((r) => ({ id: r.id, name: r.name, inside: this.inside.get(r.id)!.size + (r.id === 'room-vip' ? 21 : r.id === 'room-ws' ? 25 : 0), capacity: r.capacity })),
+      rooms: this.rooms.map((r) => ({ id: r.id, name: r.name, inside: this.inside.get(r.id)!.size + (r.id === 'room-vip' ? 23 : r.id === 'room-ws' ? 10 : 0), capacity: r.capacity })),
       flow: { bucketMinutes, buckets },
       checkpoints: this.checkpoints.map((c) => {
         const st = stats.get(c.id) ?? { accepted: 0, refused: 0, reasons: new Map<VerdictCode, number>() };

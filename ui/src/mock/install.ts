@@ -12,7 +12,7 @@ declare global {
   }
 }
 
-/** `?mock=door&attendees=100000&nocamera&pin=1234&lang=es` */
+/** `?mock=door&attendees=100000&nocamera&pin=1234&lang=es&idle=3&pullms=800` */
 export function optionsFromQuery(search: string): FakeOptions {
   const q = new URLSearchParams(search);
   const mode = q.get('mock');
@@ -21,6 +21,7 @@ export function optionsFromQuery(search: string): FakeOptions {
   if (q.has('attendees')) opts.attendees = Number(q.get('attendees'));
   if (q.has('nocamera')) opts.cameras = false;
   if (q.has('pin')) opts.kioskPin = q.get('pin');
+  if (q.has('idle')) opts.kioskIdleSeconds = Number(q.get('idle'));
   if (q.has('pullms')) opts.pullMs = Number(q.get('pullms'));
   const lang = q.get('lang');
   if (lang === 'en' || lang === 'es') opts.language = lang;
