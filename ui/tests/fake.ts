@@ -26,7 +26,7 @@ export function scanResult(patch: Partial<ScanResult> = {}): ScanResult {
         { id: 't-speaker', name: 'Speaker' },
       ],
     },
-    checkpoint: { id: 'cp-1', name: 'Main entrance', direction: 'entry' },
+    checkpoint: { id: 'cp-1', name: 'Main entrance', direction: 'in' },
     readingConfirmation: null,
     source: 'camera',
     at: '2026-11-22T10:15:00+01:00',

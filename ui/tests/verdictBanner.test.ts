@@ -50,10 +50,10 @@ describe('VerdictBanner', () => {
 
   test('texts follow the UI language, keyed by verdict code', () => {
     render(VerdictBanner, { props: { result: scanResult({ verdict: 'room_full', accepted: false }) } });
-    expect(screen.getByTestId('verdict-title').textContent).toContain('Room full');
+    expect(screen.getByTestId('verdict-title').textContent).toContain('Room is full');
     i18n.set('es');
     flushSync();
-    expect(screen.getByTestId('verdict-title').textContent).toContain('Sala llena');
+    expect(screen.getByTestId('verdict-title').textContent).toContain('La sala está llena');
   });
 
   test('a verdict code this build does not know still renders as a refusal', () => {

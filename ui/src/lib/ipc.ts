@@ -13,12 +13,12 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 // Shared vocabulary
 // ---------------------------------------------------------------------------
 
-/** Stable verdict codes; the order is the rules engine's order of evaluation. */
+/** Stable verdict codes, in the order of the core's verdict table (`entrada-core/src/verdict.rs`). */
 export const VERDICT_CODES = [
   'accepted',
-  'unknown_badge',
   'checkpoint_inactive',
   'hosting_expired',
+  'unknown_badge',
   'not_attending',
   'attendee_inactive',
   'attendance_rejected',
@@ -30,7 +30,8 @@ export const VERDICT_CODES = [
 export type VerdictCode = (typeof VERDICT_CODES)[number];
 
 export type AppMode = 'setup' | 'door' | 'kiosk';
-export type Direction = 'entry' | 'exit' | 'none';
+/** Whether passing the checkpoint enters its room or leaves it (core `Direction`). */
+export type Direction = 'in' | 'out';
 export type ForcedMode = 'auto' | 'online' | 'offline';
 export type Language = 'auto' | 'en' | 'es';
 /** RFC 3339 timestamp with offset, e.g. `2026-11-22T19:40:00+01:00`. */

@@ -158,11 +158,11 @@ export class FakeBackend {
     };
     this.kioskPin = this.opts.kioskPin;
     this.checkpoints = [
-      { id: 'cp-main-in', eventId: DEMO_EVENT.id, name: 'Main entrance', direction: 'entry', roomName: 'Main hall', active: true },
-      { id: 'cp-main-out', eventId: DEMO_EVENT.id, name: 'Main exit', direction: 'exit', roomName: 'Main hall', active: true },
-      { id: 'cp-ws', eventId: DEMO_EVENT.id, name: 'Workshop A door', direction: 'entry', roomName: 'Workshop A', active: true },
-      { id: 'cp-vip', eventId: DEMO_EVENT.id, name: 'VIP lounge', direction: 'entry', roomName: 'VIP lounge', active: true },
-      { id: 'cp-north', eventId: DEMO_EVENT.id, name: 'North gate (closed)', direction: 'entry', roomName: null, active: false },
+      { id: 'cp-main-in', eventId: DEMO_EVENT.id, name: 'Main entrance', direction: 'in', roomName: 'Main hall', active: true },
+      { id: 'cp-main-out', eventId: DEMO_EVENT.id, name: 'Main exit', direction: 'out', roomName: 'Main hall', active: true },
+      { id: 'cp-ws', eventId: DEMO_EVENT.id, name: 'Workshop A door', direction: 'in', roomName: 'Workshop A', active: true },
+      { id: 'cp-vip', eventId: DEMO_EVENT.id, name: 'VIP lounge', direction: 'in', roomName: 'VIP lounge', active: true },
+      { id: 'cp-north', eventId: DEMO_EVENT.id, name: 'North gate (closed)', direction: 'in', roomName: null, active: false },
     ];
     Object.assign(this.roomOf, { 'cp-main-in': 'room-hall', 'cp-main-out': 'room-hall', 'cp-ws': 'room-ws', 'cp-vip': 'room-vip', 'cp-north': null });
     Object.assign(this.allowTags, { 'cp-ws': ['t-workshop', 't-staff'], 'cp-vip': ['t-vip', 't-speaker'] });
@@ -223,7 +223,7 @@ export class FakeBackend {
     const devices = ['Door 2', 'Door 3', 'Workshop tablet'];
     let minutesAgo = 180;
     for (let i = 0; i < 260; i++) {
-      minutesAgo -= 0.65 + this.r() * 0.1;
+      minutesAgo -= 0.6 + this.r() * 0.07;
       const a = this.attendees[4 + Math.floor(this.r() * Math.min(1500, this.attendees.length - 4))]!;
       const cp = this.r() < 0.7 ? this.checkpoints[0]! : this.r() < 0.6 ? this.checkpoints[1]! : this.checkpoints[2]!;
       const at = new Date(now - minutesAgo * 60_000).toISOString();
@@ -274,7 +274,7 @@ export class FakeBackend {
     const allow = this.allowTags[cp.id];
     if (allow && !a.tags.some((t) => allow.includes(t.id))) return 'tag_not_allowed';
     const roomId = this.roomOf[cp.id];
-    if (roomId && cp.direction === 'entry') {
+    if (roomId && cp.direction === 'in') {
       const inside = this.inside.get(roomId)!;
       if (inside.has(a.id)) return 'already_in_room';
       const room = this.rooms.find((r) => r.id === roomId)!;
@@ -296,8 +296,8 @@ export class FakeBackend {
     const roomId = this.roomOf[cp.id];
     if (accepted && a && roomId) {
       const set = this.inside.get(roomId)!;
-      if (cp.direction === 'entry') set.add(a.id);
-      else if (cp.direction === 'exit') set.delete(a.id);
+      if (cp.direction === 'in') set.add(a.id);
+      else if (cp.direction === 'out') set.delete(a.id);
     }
     const reading: FakeReading = {
       readingId: uuid(this.r),
@@ -451,7 +451,7 @@ export class FakeBackend {
         if (!reading.accepted || reading.undone) fail('invalid_input', 'only accepted readings can be undone');
         reading.undone = true;
         const roomId = this.roomOf[reading.checkpoint.id];
-        if (roomId && reading.attendee && reading.checkpoint.direction === 'entry')
+        if (roomId && reading.attendee && reading.checkpoint.direction === 'in')
           this.inside.get(roomId)!.delete(reading.attendee.id);
         return null;
       }
@@ -613,8 +613,8 @@ export class FakeBackend {
       const i = Math.floor((Date.parse(x.at) - first) / bucketMs);
       const b = buckets[i];
       if (!b) continue;
-      if (x.checkpoint.direction === 'entry') b.entries++;
-      if (x.checkpoint.direction === 'exit') b.exits++;
+      if (x.checkpoint.direction === 'in') b.entries++;
+      if (x.checkpoint.direction === 'out') b.exits++;
     }
     const recent: FeedReading[] = this.readings
       .slice(-recentLimit)
@@ -632,7 +632,7 @@ export class FakeBackend {
     const backlog = this.readings.filter((x) => !x.synced && x.accepted).length;
     return {
       generatedAt: new Date().toISOString(),
-      rooms: this.rooms.map((r) => ({ id: r.id, name: r.name, inside: this.inside.get(r.id)!.size + (r.id === 'room-vip' ? 23 : r.id === 'room-ws' ? 10 : 0), capacity: r.capacity })),
+      rooms: this.rooms.map((r) => ({ id: r.id, name: r.name, inside: this.inside.get(r.id)!.size + (r.id === 'room-vip' ? 23 : r.id === 'room-ws' ? 24 : 0), capacity: r.capacity })),
       flow: { bucketMinutes, buckets },
       checkpoints: this.checkpoints.map((c) => {
         const st = stats.get(c.id) ?? { accepted: 0, refused: 0, reasons: new Map<VerdictCode, number>() };
