@@ -70,3 +70,11 @@ describe('VerdictBanner', () => {
     expect(screen.getAllByTestId('verdict-banner')).toHaveLength(1);
   });
 });
+
+describe('VerdictBanner staleness', () => {
+  test('an old verdict is marked stale (muted) but stays readable', () => {
+    render(VerdictBanner, { props: { result: scanResult(), stale: true } });
+    expect(banner().classList.contains('stale')).toBe(true);
+    expect(screen.getByTestId('attendee-name').textContent).toBe('Ana García');
+  });
+});
