@@ -162,6 +162,18 @@ describe('door mode', () => {
     await clean(p, errors);
   });
 
+  test('light theme at laptop size: the banner stays high-contrast', async () => {
+    const { page: p, errors } = await page('mock=door', { width: 1280, height: 800, colorScheme: 'light' });
+    await p.getByTestId('camera-frame').waitFor();
+    await scan(p, 'ENTRADA-TOM-0002');
+    const banner = p.locator('[data-testid=verdict-banner][data-state=accepted]');
+    await banner.waitFor();
+    const colour = await banner.evaluate((el) => getComputedStyle(el).color);
+    assert.equal(colour, 'rgb(255, 255, 255)');
+    await shot(p, 'door-light');
+    await clean(p, errors);
+  });
+
   test('Spanish from the system locale', async () => {
     const { page: p, errors } = await page('mock=door', { locale: 'es-ES' });
     await p.getByTestId('verdict-banner').waitFor();

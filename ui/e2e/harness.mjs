@@ -75,6 +75,12 @@ export async function mockBundle() {
 
 const CSP_PROBE = `
   window.__cspViolations = [];
+  new MutationObserver((_, obs) => {
+    if (document.querySelector('[data-testid=verdict-banner]')) {
+      window.__bannerAt = performance.now();
+      obs.disconnect();
+    }
+  }).observe(document, { childList: true, subtree: true });
   document.addEventListener('securitypolicyviolation', (e) => {
     window.__cspViolations.push(e.violatedDirective + ' ' + e.blockedURI);
   });
@@ -99,12 +105,12 @@ export async function launch() {
 }
 
 /** A fresh context + page with the mock installed; `locale` drives navigator.language. */
-export async function openPage(browser, baseUrl, mockScript, query, { locale = 'en-US', width = 1440, height = 900 } = {}) {
+export async function openPage(browser, baseUrl, mockScript, query, { locale = 'en-US', width = 1440, height = 900, colorScheme = 'dark' } = {}) {
   const context = await browser.newContext({
     locale,
     viewport: { width, height },
     deviceScaleFactor: 1,
-    colorScheme: 'dark',
+    colorScheme,
   });
   context.setDefaultTimeout(20_000);
   await context.addInitScript({ content: CSP_PROBE });

@@ -5,6 +5,14 @@
  */
 import { installMock, optionsFromQuery } from '../src/mock/install';
 
+declare global {
+  interface Window {
+    __mockSetupMs?: number;
+  }
+}
+
 if (new URLSearchParams(location.search).has('mock')) {
+  const t0 = performance.now();
   installMock(optionsFromQuery(location.search));
+  window.__mockSetupMs = performance.now() - t0;
 }

@@ -86,3 +86,18 @@ describe('AttendeeSearch', () => {
     await waitFor(() => expect(screen.queryByTestId('search-results')).toBeNull());
   });
 });
+
+describe('AttendeeSearch keyboard', () => {
+  test('Enter checks in the only match; Escape clears', async () => {
+    const fake = installFake();
+    render(AttendeeSearch, { props: { debounceMs: 0 } });
+    const input = screen.getByTestId('search-input');
+    await type(input, 'ENTRADA-TOM-0002');
+    await screen.findByTestId('search-results');
+    await fireEvent.keyDown(input, { key: 'Enter' });
+    await waitFor(() => expect(fake.calls.some((c) => c.cmd === 'check_in_attendee')).toBe(true));
+    await fireEvent.keyDown(input, { key: 'Escape' });
+    await waitFor(() => expect(screen.queryByTestId('search-results')).toBeNull());
+    expect((input as HTMLInputElement).value).toBe('');
+  });
+});
