@@ -8,7 +8,7 @@ use rusqlite::{Transaction, params};
 use serde::Serialize;
 
 use super::Store;
-use crate::domain::{Attendee, TagId};
+use crate::domain::{Attendance, Attendee, Checkpoint, Event, Room, Tag, TagId};
 use crate::error::Result;
 use crate::snapshot::Snapshot;
 
@@ -99,87 +99,18 @@ fn apply(tx: &Transaction<'_>, s: &Snapshot) -> Result<ImportReport> {
     let mut report = ImportReport::default();
     let event_id = s.event.id.as_str();
 
-    let existed = exists(tx, "SELECT 1 FROM events WHERE id = ?1", &[event_id])?;
-    let changed = tx.execute(
-        "INSERT INTO events(id, name, validity_date, raw) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(id) DO UPDATE SET name = excluded.name,
-             validity_date = excluded.validity_date, raw = excluded.raw
-         WHERE raw IS NOT excluded.raw",
-        params![
-            event_id,
-            s.event.name,
-            s.event.validity_date.map(|d| d.to_rfc3339()),
-            serde_json::to_string(&s.event)?
-        ],
-    )?;
+    let (changed, existed) = upsert_event(tx, &s.event)?;
     report.count(changed, existed);
-
     for tag in &s.tags {
-        let existed = exists(tx, "SELECT 1 FROM tags WHERE id = ?1", &[tag.id.as_str()])?;
-        let changed = tx
-            .prepare_cached(
-                "INSERT INTO tags(id, name, raw) VALUES (?1, ?2, ?3)
-             ON CONFLICT(id) DO UPDATE SET name = excluded.name, raw = excluded.raw
-             WHERE raw IS NOT excluded.raw",
-            )?
-            .execute(params![
-                tag.id.as_str(),
-                tag.name,
-                serde_json::to_string(tag)?
-            ])?;
+        let (changed, existed) = upsert_tag(tx, tag)?;
         report.count(changed, existed);
     }
-
     for room in &s.rooms {
-        let existed = exists(tx, "SELECT 1 FROM rooms WHERE id = ?1", &[room.id.as_str()])?;
-        let changed = tx
-            .prepare_cached(
-                "INSERT INTO rooms(id, event_id, name, capacity, raw) VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id, name = excluded.name,
-                 capacity = excluded.capacity, raw = excluded.raw
-             WHERE raw IS NOT excluded.raw",
-            )?
-            .execute(params![
-                room.id.as_str(),
-                event_id,
-                room.name,
-                room.capacity,
-                serde_json::to_string(room)?
-            ])?;
+        let (changed, existed) = upsert_room(tx, event_id, room)?;
         report.count(changed, existed);
     }
-
     for cp in &s.checkpoints {
-        let existed = exists(
-            tx,
-            "SELECT 1 FROM checkpoints WHERE id = ?1",
-            &[cp.id.as_str()],
-        )?;
-        let (allowed, excluded) = cp.tag_ids();
-        let changed = tx
-            .prepare_cached(
-                "INSERT INTO checkpoints(id, event_id, name, active, max_readings, room_id,
-                 direction, allowed_tags, excluded_tags, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-             ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id, name = excluded.name,
-                 active = excluded.active, max_readings = excluded.max_readings,
-                 room_id = excluded.room_id, direction = excluded.direction,
-                 allowed_tags = excluded.allowed_tags, excluded_tags = excluded.excluded_tags,
-                 raw = excluded.raw
-             WHERE raw IS NOT excluded.raw",
-            )?
-            .execute(params![
-                cp.id.as_str(),
-                event_id,
-                cp.name,
-                cp.active,
-                cp.max_readings,
-                cp.room_id.as_ref().map(|r| r.as_str()),
-                cp.direction.as_str(),
-                tag_ids_json(allowed.into_iter())?,
-                tag_ids_json(excluded.into_iter())?,
-                serde_json::to_string(cp)?
-            ])?;
+        let (changed, existed) = upsert_checkpoint(tx, event_id, cp)?;
         report.count(changed, existed);
     }
     let listed: Vec<&str> = s.checkpoints.iter().map(|c| c.id.as_str()).collect();
@@ -192,31 +123,7 @@ fn apply(tx: &Transaction<'_>, s: &Snapshot) -> Result<ImportReport> {
     for att in &s.attendance {
         let (changed, existed) = upsert_attendee(tx, &att.attendee)?;
         report.count(changed, existed);
-        let key = [event_id, att.attendee.id.as_str()];
-        let existed = exists(
-            tx,
-            "SELECT 1 FROM attendance WHERE event_id = ?1 AND attendee_id = ?2",
-            &key,
-        )?;
-        // The attendee lives in its own table; attendance keeps only its own fields.
-        let mut own = att.clone();
-        own.attendee.extra.clear();
-        own.attendee.tags.clear();
-        let changed = tx
-            .prepare_cached(
-                "INSERT INTO attendance(event_id, attendee_id, confirmed, rejected, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5)
-             ON CONFLICT(event_id, attendee_id) DO UPDATE SET confirmed = excluded.confirmed,
-                 rejected = excluded.rejected, raw = excluded.raw
-             WHERE raw IS NOT excluded.raw",
-            )?
-            .execute(params![
-                event_id,
-                att.attendee.id.as_str(),
-                att.confirmed,
-                att.rejected,
-                serde_json::to_string(&own)?
-            ])?;
+        let (changed, existed) = upsert_attendance(tx, event_id, att)?;
         report.count(changed, existed);
     }
     let listed: Vec<&str> = s
@@ -226,6 +133,140 @@ fn apply(tx: &Transaction<'_>, s: &Snapshot) -> Result<ImportReport> {
         .collect();
     report.removed += remove_unlisted(tx, "attendance", "attendee_id", event_id, &listed)?;
     Ok(report)
+}
+
+// The upserts below are shared with the change-feed applier (`store/apply.rs`): each
+// returns (rows changed, row existed before), and rewrites a row only when its canonical
+// `raw` text changes.
+
+pub(crate) fn upsert_event(tx: &Transaction<'_>, event: &Event) -> Result<(usize, bool)> {
+    let event_id = event.id.as_str();
+    let existed = exists(tx, "SELECT 1 FROM events WHERE id = ?1", &[event_id])?;
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO events(id, name, validity_date, raw) VALUES (?1, ?2, ?3, ?4)
+         ON CONFLICT(id) DO UPDATE SET name = excluded.name,
+             validity_date = excluded.validity_date, raw = excluded.raw
+         WHERE raw IS NOT excluded.raw",
+        )?
+        .execute(params![
+            event_id,
+            event.name,
+            event.validity_date.map(|d| d.to_rfc3339()),
+            serde_json::to_string(event)?
+        ])?;
+    Ok((changed, existed))
+}
+
+pub(crate) fn upsert_tag(tx: &Transaction<'_>, tag: &Tag) -> Result<(usize, bool)> {
+    let existed = exists(tx, "SELECT 1 FROM tags WHERE id = ?1", &[tag.id.as_str()])?;
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO tags(id, name, raw) VALUES (?1, ?2, ?3)
+             ON CONFLICT(id) DO UPDATE SET name = excluded.name, raw = excluded.raw
+             WHERE raw IS NOT excluded.raw",
+        )?
+        .execute(params![
+            tag.id.as_str(),
+            tag.name,
+            serde_json::to_string(tag)?
+        ])?;
+    Ok((changed, existed))
+}
+
+pub(crate) fn upsert_room(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    room: &Room,
+) -> Result<(usize, bool)> {
+    let existed = exists(tx, "SELECT 1 FROM rooms WHERE id = ?1", &[room.id.as_str()])?;
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO rooms(id, event_id, name, capacity, raw) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id, name = excluded.name,
+                 capacity = excluded.capacity, raw = excluded.raw
+             WHERE raw IS NOT excluded.raw",
+        )?
+        .execute(params![
+            room.id.as_str(),
+            event_id,
+            room.name,
+            room.capacity,
+            serde_json::to_string(room)?
+        ])?;
+    Ok((changed, existed))
+}
+
+pub(crate) fn upsert_checkpoint(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    cp: &Checkpoint,
+) -> Result<(usize, bool)> {
+    let existed = exists(
+        tx,
+        "SELECT 1 FROM checkpoints WHERE id = ?1",
+        &[cp.id.as_str()],
+    )?;
+    let (allowed, excluded) = cp.tag_ids();
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO checkpoints(id, event_id, name, active, max_readings, room_id,
+                 direction, allowed_tags, excluded_tags, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+             ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id, name = excluded.name,
+                 active = excluded.active, max_readings = excluded.max_readings,
+                 room_id = excluded.room_id, direction = excluded.direction,
+                 allowed_tags = excluded.allowed_tags, excluded_tags = excluded.excluded_tags,
+                 raw = excluded.raw
+             WHERE raw IS NOT excluded.raw",
+        )?
+        .execute(params![
+            cp.id.as_str(),
+            event_id,
+            cp.name,
+            cp.active,
+            cp.max_readings,
+            cp.room_id.as_ref().map(|r| r.as_str()),
+            cp.direction.as_str(),
+            tag_ids_json(allowed.into_iter())?,
+            tag_ids_json(excluded.into_iter())?,
+            serde_json::to_string(cp)?
+        ])?;
+    Ok((changed, existed))
+}
+
+/// Upserts the attendance row only; the caller upserts `att.attendee` itself.
+pub(crate) fn upsert_attendance(
+    tx: &Transaction<'_>,
+    event_id: &str,
+    att: &Attendance,
+) -> Result<(usize, bool)> {
+    let key = [event_id, att.attendee.id.as_str()];
+    let existed = exists(
+        tx,
+        "SELECT 1 FROM attendance WHERE event_id = ?1 AND attendee_id = ?2",
+        &key,
+    )?;
+    // The attendee lives in its own table; attendance keeps only its own fields.
+    let mut own = att.clone();
+    own.attendee.extra.clear();
+    own.attendee.tags.clear();
+    let changed = tx
+        .prepare_cached(
+            "INSERT INTO attendance(event_id, attendee_id, confirmed, rejected, raw)
+             VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(event_id, attendee_id) DO UPDATE SET confirmed = excluded.confirmed,
+                 rejected = excluded.rejected, raw = excluded.raw
+             WHERE raw IS NOT excluded.raw",
+        )?
+        .execute(params![
+            event_id,
+            att.attendee.id.as_str(),
+            att.confirmed,
+            att.rejected,
+            serde_json::to_string(&own)?
+        ])?;
+    Ok((changed, existed))
 }
 
 /// Deletes rows of `table` for the event whose key is not in `keep`. Uses a temp table so

@@ -6,9 +6,11 @@
 //! is safe; the benchmark (`docs/benchmarks.md`) shows what that costs against a bare
 //! insert+commit with the same settings.
 
+mod apply;
 mod device;
 mod import;
 mod ingest;
+mod outbox;
 mod query;
 mod scan;
 mod schema;
@@ -18,9 +20,11 @@ use std::time::Duration;
 
 use rusqlite::{Connection, OptionalExtension};
 
+pub use apply::{ApplyReport, EntityChange, EntityKind};
 pub use device::DeviceInfo;
 pub use import::ImportReport;
 pub use ingest::{IngestResult, IngestStatus, RemoteReading, UploadedReading};
+pub use outbox::{OutboxCounts, PendingReading, PushOutcome};
 pub use query::{AttendeeMatch, ReadingFilter, RoomOccupancy};
 pub use scan::{ScanRequest, Subject};
 

@@ -7,7 +7,10 @@ use rusqlite::Connection;
 
 use crate::error::{Error, Result};
 
-const MIGRATIONS: &[&str] = &[include_str!("migrations/001_replica.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("migrations/001_replica.sql"),
+    include_str!("migrations/002_sync.sql"),
+];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
     let current: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
