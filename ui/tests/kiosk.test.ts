@@ -128,3 +128,20 @@ describe('PIN gate', () => {
     await waitFor(() => expect(onUnlocked).toHaveBeenCalledWith('door'));
   });
 });
+
+describe('kiosk PIN dialog on an unattended kiosk', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test('closes by itself after 30 seconds', async () => {
+    installFake({ mode: 'kiosk', kioskPin: '1234' });
+    vi.useFakeTimers();
+    kiosk(null);
+    await fireEvent.click(screen.getByTestId('kiosk-staff'));
+    expect(screen.getByTestId('pin-input')).toBeTruthy();
+    vi.advanceTimersByTime(30_500);
+    flushSync();
+    expect(screen.queryByTestId('pin-input')).toBeNull();
+  });
+});

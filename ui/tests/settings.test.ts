@@ -106,3 +106,13 @@ describe('webhook settings', () => {
     expect((await screen.findByRole('alert')).textContent).toMatch(/server address is not valid/);
   });
 });
+
+describe('plurals', () => {
+  test('singular forms where the language has them', () => {
+    expect(t('sync.conflicts', { count: 1 })).toBe('1 conflict');
+    expect(t('sync.conflicts', { count: 2 })).toBe('2 conflicts');
+    i18n.set('es');
+    expect(t('hooks.attempts', { count: 1 })).toBe('1 intento');
+    expect(t('hooks.attempts', { count: 0 })).toBe('0 intentos');
+  });
+});

@@ -31,9 +31,17 @@ export const i18n = {
 const tables: Record<UiLanguage, Record<MessageKey, string>> = { en, es };
 
 export function t(key: MessageKey, params?: Record<string, string | number>): string {
-  let text: string = tables[state.lang][key] ?? en[key] ?? key;
+  const table = tables[state.lang];
+  const count = params?.['count'];
+  const singular = `${key}.one` as MessageKey;
+  if (typeof count === 'number' && singular in table && new Intl.PluralRules(state.lang).select(count) === 'one') {
+    key = singular;
+  }
+  let text: string = table[key] ?? en[key] ?? key;
   if (params) {
-    for (const [k, v] of Object.entries(params)) text = text.replaceAll(`{${k}}`, String(v));
+    for (const [k, v] of Object.entries(params)) {
+      text = text.replaceAll(`{${k}}`, typeof v === 'number' ? v.toLocaleString(state.lang) : v);
+    }
   }
   return text;
 }

@@ -1,6 +1,7 @@
 /**
  * Screen texts (everything but verdicts, see `verdicts.ts`). `es` must have every key
- * of `en`: the type checker enforces it. `{name}` placeholders are filled by `t()`.
+ * of `en`: the type checker enforces it. `{name}` placeholders are filled by `t()`; a key
+ * with a `.one` variant uses it when `{count}` is singular in the current language.
  */
 export const en = {
   'app.title': 'Entrada',
@@ -36,6 +37,7 @@ export const en = {
   'setup.start': 'Start checking in',
   'setup.retry': 'Try again',
   'setup.attendees': '{count} attendees',
+  'setup.attendees.one': '1 attendee',
   'setup.inactive': 'inactive',
 
   'error.invalid_url': 'That server address is not valid. It should look like https://access.example.com.',
@@ -92,6 +94,7 @@ export const en = {
   'sync.syncing': 'Syncing…',
   'sync.backlog': '{count} to send',
   'sync.conflicts': '{count} conflicts',
+  'sync.conflicts.one': '1 conflict',
   'sync.lastSync': 'Last sync',
   'sync.never': 'never',
   'sync.mode': 'Connection',
@@ -187,6 +190,7 @@ export const en = {
   'hooks.none': 'No subscriptions yet.',
   'hooks.noDeliveries': 'No deliveries yet.',
   'hooks.attempts': '{count} attempts',
+  'hooks.attempts.one': '1 attempt',
   'hooks.status.pending': 'Pending',
   'hooks.status.delivered': 'Delivered',
   'hooks.status.failed': 'Failed',
@@ -235,6 +239,7 @@ export const es: Record<MessageKey, string> = {
   'setup.start': 'Empezar a registrar',
   'setup.retry': 'Reintentar',
   'setup.attendees': '{count} asistentes',
+  'setup.attendees.one': '1 asistente',
   'setup.inactive': 'inactivo',
 
   'error.invalid_url': 'La dirección del servidor no es válida. Debe parecerse a https://access.example.com.',
@@ -291,6 +296,7 @@ export const es: Record<MessageKey, string> = {
   'sync.syncing': 'Sincronizando…',
   'sync.backlog': '{count} por enviar',
   'sync.conflicts': '{count} conflictos',
+  'sync.conflicts.one': '1 conflicto',
   'sync.lastSync': 'Última sincronización',
   'sync.never': 'nunca',
   'sync.mode': 'Conexión',
@@ -386,6 +392,7 @@ export const es: Record<MessageKey, string> = {
   'hooks.none': 'Aún no hay suscripciones.',
   'hooks.noDeliveries': 'Aún no hay envíos.',
   'hooks.attempts': '{count} intentos',
+  'hooks.attempts.one': '1 intento',
   'hooks.status.pending': 'Pendiente',
   'hooks.status.delivered': 'Entregado',
   'hooks.status.failed': 'Fallido',
