@@ -145,3 +145,30 @@ describe('kiosk PIN dialog on an unattended kiosk', () => {
     expect(screen.queryByTestId('pin-input')).toBeNull();
   });
 });
+
+describe('kiosk language', () => {
+  test('an attendee can switch the kiosk to Spanish without the PIN', async () => {
+    installFake({ mode: 'kiosk', kioskPin: '1234' });
+    kiosk(null);
+    await fireEvent.click(screen.getByTestId('kiosk-lang-es'));
+    expect(screen.getByTestId('kiosk').textContent).toContain('Muestra el código QR');
+  });
+});
+
+describe('kiosk language reset', () => {
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  test('after an attendee, the kiosk returns to the device language', async () => {
+    installFake({ mode: 'kiosk', kioskPin: '1234' });
+    vi.useFakeTimers();
+    const { rerender } = kiosk(null, { idleSeconds: 2 });
+    await fireEvent.click(screen.getByTestId('kiosk-lang-es'));
+    await rerender({ scan: scanResult() });
+    expect(screen.getByTestId('kiosk-headline').textContent).toContain('¡Hola, Ana!');
+    vi.advanceTimersByTime(2100);
+    flushSync();
+    expect(screen.getByTestId('kiosk').textContent).toContain('Show your badge');
+  });
+});
