@@ -1,0 +1,33 @@
+# Entrada: the two commands a newcomer needs are `make run` and `make test`.
+# Both install what they need first (scripts/install-deps.sh checks before installing).
+
+SHELL := /bin/bash
+export PATH := $(CURDIR)/.venv/bin:$(PATH)
+DEMO_DIR := $(CURDIR)/.tmp/demo
+ENTRADA := target/debug/entrada
+
+.PHONY: deps build run run-cli test test-rust test-ui lint bench clean
+
+deps:
+	@scripts/install-deps.sh
+
+build: deps
+	cargo build --workspace
+
+## Run the app on its embedded demo data.
+run: deps
+	@scripts/run-demo.sh
+
+## Run every test: Rust (unit, integration, process, HTTP), lint, UI unit and browser flows.
+test: deps
+	@scripts/test-all.sh
+
+lint:
+	cargo fmt --all -- --check
+	cargo clippy --workspace --all-targets -- -D warnings
+
+bench:
+	cargo bench -p entrada-core --bench scan_latency
+
+clean:
+	rm -rf .tmp target ui/dist

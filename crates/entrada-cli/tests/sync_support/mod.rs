@@ -1,0 +1,208 @@
+//! Shared support of the sync tests: a real hub on 127.0.0.1, device engines, a
+//! fault-injecting TCP proxy, and ways to read what the hub holds.
+#![allow(dead_code)]
+
+pub mod proxy;
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use entrada_core::secret::SecretBox;
+use entrada_core::snapshot::Snapshot;
+use entrada_core::store::{ReadingFilter, ScanRequest, Subject};
+use entrada_core::sync::{HealthPolicy, Settings, SyncEngine, SyncOptions, Timeouts};
+use entrada_core::{CheckpointId, EventId, Reading, ScanOutcome, Store, demo, time};
+use entrada_hub::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, HubConfig, RunningHub};
+
+/// The key every test device seals its client secret with (tests must not touch the
+/// user's key file).
+pub fn test_secrets() -> SecretBox {
+    SecretBox::from_key([42; 32])
+}
+
+/// Starts a hub on `listen` (port 0: any) over `db`, importing `snapshot` if given.
+pub async fn start_hub(
+    db: &Path,
+    snapshot: Option<Snapshot>,
+    listen: Option<SocketAddr>,
+    plain: bool,
+) -> RunningHub {
+    let mut config = HubConfig::new(db);
+    config.snapshot = snapshot;
+    config.plain = plain;
+    if let Some(addr) = listen {
+        config.listen = addr;
+    }
+    // The port of a hub just shut down may linger briefly; retry the bind a few times.
+    let mut last = None;
+    for _ in 0..50 {
+        match entrada_hub::serve(config.clone_for_retry()).await {
+            Ok(hub) => return hub,
+            Err(e) => {
+                last = Some(e.to_string());
+                tokio::time::sleep(Duration::from_millis(100)).await;
+            }
+        }
+    }
+    panic!("hub did not start: {last:?}");
+}
+
+/// `HubConfig` is not `Clone`; rebuild it field by field.
+trait CloneForRetry {
+    fn clone_for_retry(&self) -> HubConfig;
+}
+
+impl CloneForRetry for HubConfig {
+    fn clone_for_retry(&self) -> HubConfig {
+        let mut c = HubConfig::new(&self.db);
+        c.listen = self.listen;
+        c.import = self.import.clone();
+        c.snapshot = self.snapshot.clone();
+        c.client_id = self.client_id.clone();
+        c.client_secret = self.client_secret.clone();
+        c.token_ttl = self.token_ttl;
+        c.plain = self.plain;
+        c.public_url = self.public_url.clone();
+        c
+    }
+}
+
+pub fn settings(upstream: &str) -> Settings {
+    Settings {
+        upstream: upstream.to_owned(),
+        client_id: DEMO_CLIENT_ID.to_owned(),
+        client_secret: DEMO_CLIENT_SECRET.to_owned(),
+        event_id: EventId::from(demo::EVENT_ID),
+    }
+}
+
+/// Options for tests: short timeouts and quick retries.
+pub fn options(request_timeout: Duration) -> SyncOptions {
+    SyncOptions {
+        timeouts: Timeouts {
+            connect: Duration::from_secs(2),
+            request: request_timeout,
+        },
+        health: HealthPolicy {
+            backoff_base: Duration::from_millis(50),
+            backoff_max: Duration::from_millis(500),
+            ..HealthPolicy::default()
+        },
+        secrets: Some(test_secrets()),
+        ..SyncOptions::default()
+    }
+}
+
+/// A door: its replica path and its engine.
+pub struct Device {
+    pub db: PathBuf,
+    pub engine: SyncEngine,
+}
+
+impl Device {
+    pub fn new(dir: &Path, name: &str, upstream: &str, request_timeout: Duration) -> Self {
+        let db = dir.join(format!("{name}.db"));
+        let mut store = Store::open(&db).expect("open device replica");
+        store.set_device_name(name).expect("name device");
+        drop(store);
+        let engine =
+            SyncEngine::with_options(&db, Some(settings(upstream)), options(request_timeout))
+                .expect("sync engine");
+        Self { db, engine }
+    }
+
+    /// A second connection, like the desktop app's scanning one.
+    pub fn store(&self) -> Store {
+        Store::open(&self.db).expect("open device replica")
+    }
+
+    pub fn scan(&self, checkpoint: &str, qr: &str, at: &str) -> ScanOutcome {
+        self.store()
+            .scan(&ScanRequest {
+                checkpoint: &CheckpointId::from(checkpoint),
+                subject: Subject::Payload(qr.as_bytes()),
+                at: Some(time::parse(at).expect("time")),
+                device_name: None,
+            })
+            .expect("scan")
+    }
+
+    /// Readings this device made (not the ones learnt from other doors).
+    pub fn own_readings(&self) -> Vec<Reading> {
+        let store = self.store();
+        let me = store.device().id.clone();
+        store
+            .readings(&ReadingFilter::default())
+            .expect("readings")
+            .into_iter()
+            .filter(|r| r.device_id == me)
+            .collect()
+    }
+
+    pub fn occupancy(&self) -> BTreeMap<String, u32> {
+        occupancy_of(&self.store())
+    }
+}
+
+pub fn occupancy_of(store: &Store) -> BTreeMap<String, u32> {
+    store
+        .occupancy()
+        .expect("occupancy")
+        .into_iter()
+        .map(|r| (r.room_id.to_string(), r.inside))
+        .collect()
+}
+
+/// Every reading the hub holds, read from its database (the hub must be shut down).
+pub fn hub_readings(hub_db: &Path) -> Vec<Reading> {
+    Store::open(hub_db)
+        .expect("open hub db")
+        .readings(&ReadingFilter::default())
+        .expect("hub readings")
+}
+
+/// The badge payload of demo attendee `i` in `snapshot`.
+pub fn qr_of(snapshot: &Snapshot, i: usize) -> String {
+    snapshot.attendance[i]
+        .attendee
+        .effective_qr_data()
+        .to_owned()
+}
+
+/// Attendees of the demo who pass the main entrance (active, attending, not banned).
+pub fn welcome_at_main(snapshot: &Snapshot) -> Vec<usize> {
+    snapshot
+        .attendance
+        .iter()
+        .enumerate()
+        .filter(|(_, a)| {
+            a.attendee.active
+                && !a.rejected
+                && !a
+                    .attendee
+                    .tags
+                    .iter()
+                    .any(|t| t.id.as_str() == "tag-banned")
+        })
+        .map(|(i, _)| i)
+        .collect()
+}
+
+/// A tiny deterministic generator (no extra dependency; the seed is printed on failure).
+pub struct Lcg(pub u64);
+
+impl Lcg {
+    pub fn next(&mut self) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6364136223846793005)
+            .wrapping_add(1442695040888963407);
+        self.0 >> 33
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.next() % n.max(1)
+    }
+}
