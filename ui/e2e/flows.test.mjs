@@ -3,10 +3,10 @@
 // SCREENSHOTS=1 also writes PNGs to e2e/screenshots/.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
+import { mkdir, readdir, readFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { cspViolations, launch, mockBundle, openPage, startServer } from './harness.mjs';
+import { DIST, cspViolations, launch, mockBundle, openPage, startServer } from './harness.mjs';
 
 const SHOTS = process.env.SCREENSHOTS ? join(dirname(fileURLToPath(import.meta.url)), 'screenshots') : null;
 
@@ -46,6 +46,21 @@ async function clean(p, errors) {
 
 const scan = (p, payload) => p.evaluate((x) => window.__entradaMock.simulateScan(x), payload);
 const text = (p, sel) => p.locator(sel).first().innerText();
+
+describe('production bundle', () => {
+  test('no mock code, no eval, no inline script or style in dist/', async () => {
+    const html = await readFile(join(DIST, 'index.html'), 'utf8');
+    assert.doesNotMatch(html, /<script(?![^>]*\bsrc=)[^>]*>/, 'inline <script>');
+    assert.doesNotMatch(html, /<style|style="/, 'inline style');
+    for (const f of await readdir(join(DIST, 'assets'))) {
+      if (!f.endsWith('.js')) continue;
+      const js = await readFile(join(DIST, 'assets', f), 'utf8');
+      for (const banned of ['FakeBackend', 'Entrada Demo Summit', 'mockIPC', 'shouldMockEvents', 'new Function(', 'eval(']) {
+        assert.ok(!js.includes(banned), `${f} contains ${banned}`);
+      }
+    }
+  });
+});
 
 describe('first run', () => {
   test('opens the demo event with one click', async () => {
