@@ -16,7 +16,6 @@ APT_PACKAGES=(
   # webhook receivers in tests, reference decoders for the scanner benchmark
   php-cli zbar-tools
   python3 python3-pip python3-venv
-  nodejs npm
 )
 
 missing=()
@@ -30,6 +29,16 @@ if ((${#missing[@]})); then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 fi
+
+# Node.js >= 20.19 for the UI (Vite 7). Debian 12's own nodejs is 18: keep a newer one
+# (e.g. NodeSource) when present, install Debian's only when there is none at all.
+if ! command -v node >/dev/null 2>&1; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq nodejs npm
+fi
+node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("install-deps: Node.js >= 20.19 is needed for the UI, found "+process.versions.node); process.exit(1) }'
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "install-deps: cargo not found. Install the Rust toolchain (rustup, Rust >= 1.85) first." >&2

@@ -38,7 +38,7 @@ fn report(name: &str, mut samples: Vec<Duration>, total: Duration) -> Duration {
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let attendees = env_or("ATTENDEES", 100_000);
     let scans = env_or("SCANS", 2_000);
-    let dir = std::env::current_dir()?.join("target").join("bench-scan");
+    let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../target/bench-scan")).to_path_buf();
     std::fs::create_dir_all(&dir)?;
     let db = dir.join("replica.db");
     for suffix in ["", "-wal", "-shm"] {
