@@ -9,10 +9,12 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod rules;
+pub mod secret;
 pub mod snapshot;
 pub mod store;
 pub mod time;
 pub mod verdict;
+pub mod webhook;
 
 pub use domain::*;
 pub use error::{Error, Result};

@@ -127,6 +127,9 @@ impl Store {
                 upstream_verdict: None,
             },
         )?;
+        if accepted {
+            crate::webhook::reading_created(&tx, &id)?;
+        }
         tx.commit()?;
         Ok(ScanOutcome {
             verdict: eval.verdict,
@@ -231,6 +234,7 @@ impl Store {
                 upstream_verdict: None,
             },
         )?;
+        crate::webhook::reading_undone(&tx, &id, reading)?;
         tx.commit()?;
         Ok(id)
     }

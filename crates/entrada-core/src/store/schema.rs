@@ -10,6 +10,7 @@ use crate::error::{Error, Result};
 const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_replica.sql"),
     include_str!("migrations/002_sync.sql"),
+    include_str!("migrations/003_webhooks.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {
