@@ -5,6 +5,12 @@
 //! every other byte as luma, MJPEG is decoded to its Y component only (no chroma upsampling,
 //! no colour conversion). An RGB detour would cost more than the QR decode of a frame.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
+use std::thread;
+use std::time::Duration;
+
 use nokhwa::Camera;
 use nokhwa::pixel_format::LumaFormat;
 use nokhwa::utils::{
@@ -110,20 +116,33 @@ pub fn choose_format(formats: &[CameraFormat], want: &CameraConfig) -> Option<Ca
 }
 
 /// A webcam frame source. Nothing is opened until [`FrameSource::open`].
+///
+/// nokhwa's camera handle is not `Send` (and on some platforms must stay on the thread
+/// that created it), so the camera lives on its own thread: it is created, read and
+/// closed there, and frames, already converted to luma, come over a small channel. The
+/// conversion (MJPEG decoding) thus runs in parallel with QR decoding.
 pub struct CameraSource {
     config: CameraConfig,
-    camera: Option<Camera>,
+    worker: Option<CameraWorker>,
     format: Option<CameraFormat>,
     seq: u64,
+    /// A camera that delivers nothing for this long is treated as failed (and re-opened).
+    pub frame_timeout: Duration,
+}
+
+struct CameraWorker {
+    frames: Receiver<Result<LumaImage, SourceError>>,
+    stop: Arc<AtomicBool>,
 }
 
 impl CameraSource {
     pub fn new(config: CameraConfig) -> Self {
         Self {
             config,
-            camera: None,
+            worker: None,
             format: None,
             seq: 0,
+            frame_timeout: Duration::from_secs(5),
         }
     }
 
@@ -131,60 +150,94 @@ impl CameraSource {
     pub fn format(&self) -> Option<CameraFormat> {
         self.format
     }
+}
 
-    fn classify(&self, err: nokhwa::NokhwaError) -> SourceError {
-        let detail = err.to_string();
-        let lower = detail.to_ascii_lowercase();
-        let index = self.config.index;
-        if lower.contains("busy") || lower.contains("os error 16") {
-            SourceError::CameraBusy { index, detail }
-        } else if lower.contains("no such file")
-            || lower.contains("os error 2")
-            || lower.contains("no such device")
-        {
-            SourceError::NoCamera(format!("camera {index} is gone ({detail})"))
-        } else {
-            SourceError::Camera { index, detail }
+fn classify(index: u32, err: nokhwa::NokhwaError) -> SourceError {
+    let detail = err.to_string();
+    let lower = detail.to_ascii_lowercase();
+    if lower.contains("busy") || lower.contains("os error 16") {
+        SourceError::CameraBusy { index, detail }
+    } else if lower.contains("no such file")
+        || lower.contains("os error 2)")
+        || lower.contains("no such device")
+    {
+        SourceError::NoCamera(format!("camera {index} is gone ({detail})"))
+    } else {
+        SourceError::Camera { index, detail }
+    }
+}
+
+fn open_camera(config: &CameraConfig) -> Result<Camera, SourceError> {
+    let cams = list_cameras()?;
+    if !cams.iter().any(|c| c.index == config.index) {
+        let present: Vec<String> = cams
+            .iter()
+            .map(|c| format!("{} ({})", c.index, c.name))
+            .collect();
+        return Err(SourceError::NoCamera(format!(
+            "camera {} is not present; cameras: {}",
+            config.index,
+            present.join(", ")
+        )));
+    }
+    let index = config.index;
+    let first = CameraFormat::new_from(config.width, config.height, FrameFormat::MJPEG, config.fps);
+    let mut camera = Camera::new(
+        CameraIndex::Index(index),
+        RequestedFormat::new::<LumaFormat>(RequestedFormatType::Closest(first)),
+    )
+    .map_err(|e| classify(index, e))?;
+    let formats = camera
+        .compatible_camera_formats()
+        .map_err(|e| classify(index, e))?;
+    if let Some(best) = choose_format(&formats, config) {
+        let wanted = [best.format()];
+        let req = RequestedFormat::with_formats(RequestedFormatType::Exact(best), &wanted);
+        if let Err(e) = camera.set_camera_requset(req) {
+            tracing::warn!(error = %e, format = %best, "could not switch camera format; keeping the driver's");
         }
     }
+    camera.open_stream().map_err(|e| classify(index, e))?;
+    Ok(camera)
+}
 
-    fn open_camera(&mut self) -> Result<Camera, SourceError> {
-        let cams = list_cameras()?;
-        if !cams.iter().any(|c| c.index == self.config.index) {
-            let present: Vec<String> = cams
-                .iter()
-                .map(|c| format!("{} ({})", c.index, c.name))
-                .collect();
-            return Err(SourceError::NoCamera(format!(
-                "camera {} is not present; cameras: {}",
-                self.config.index,
-                present.join(", ")
-            )));
+/// The camera thread: open, then read and convert frames until stopped or failed.
+fn camera_thread(
+    config: CameraConfig,
+    ready: mpsc::Sender<Result<CameraFormat, SourceError>>,
+    frames: SyncSender<Result<LumaImage, SourceError>>,
+    stop: Arc<AtomicBool>,
+) {
+    let mut camera = match open_camera(&config) {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return;
         }
-        let index = CameraIndex::Index(self.config.index);
-        let first = CameraFormat::new_from(
-            self.config.width,
-            self.config.height,
-            FrameFormat::MJPEG,
-            self.config.fps,
-        );
-        let mut camera = Camera::new(
-            index,
-            RequestedFormat::new::<LumaFormat>(RequestedFormatType::Closest(first)),
-        )
-        .map_err(|e| self.classify(e))?;
-        let formats = camera
-            .compatible_camera_formats()
-            .map_err(|e| self.classify(e))?;
-        if let Some(best) = choose_format(&formats, &self.config) {
-            let wanted = [best.format()];
-            let req = RequestedFormat::with_formats(RequestedFormatType::Exact(best), &wanted);
-            if let Err(e) = camera.set_camera_requset(req) {
-                tracing::warn!(error = %e, format = %best, "could not switch camera format; keeping the driver's");
-            }
+    };
+    if ready.send(Ok(camera.camera_format())).is_err() {
+        return;
+    }
+    while !stop.load(Ordering::SeqCst) {
+        let result = camera
+            .frame()
+            .map_err(|e| classify(config.index, e))
+            .and_then(|buffer| {
+                let res = buffer.resolution();
+                raw_to_luma(
+                    buffer.source_frame_format(),
+                    res.width(),
+                    res.height(),
+                    buffer.buffer(),
+                )
+            });
+        let failed = result.is_err();
+        if frames.send(result).is_err() || failed {
+            break;
         }
-        camera.open_stream().map_err(|e| self.classify(e))?;
-        Ok(camera)
+    }
+    if let Err(e) = camera.stop_stream() {
+        tracing::debug!(error = %e, "stopping camera stream");
     }
 }
 
@@ -205,46 +258,78 @@ impl FrameSource for CameraSource {
 
     fn open(&mut self) -> Result<(), SourceError> {
         self.close();
-        let camera = self.open_camera()?;
-        let format = camera.camera_format();
-        tracing::info!(index = self.config.index, %format, "camera opened");
+        let (ready_tx, ready_rx) = mpsc::channel();
+        // Two frames of slack: the capture loop drains quickly, and a deeper queue would
+        // only hold stale pictures.
+        let (frame_tx, frame_rx) = mpsc::sync_channel(2);
+        let stop = Arc::new(AtomicBool::new(false));
+        let config = self.config;
+        let thread_stop = Arc::clone(&stop);
+        let index = self.config.index;
+        thread::Builder::new()
+            .name("entrada-camera".into())
+            .spawn(move || camera_thread(config, ready_tx, frame_tx, thread_stop))
+            .map_err(|e| SourceError::Camera {
+                index,
+                detail: format!("cannot start camera thread: {e}"),
+            })?;
+        let format = match ready_rx.recv() {
+            Ok(Ok(format)) => format,
+            Ok(Err(e)) => return Err(e),
+            Err(_) => {
+                return Err(SourceError::Camera {
+                    index,
+                    detail: "camera thread ended while opening".into(),
+                });
+            }
+        };
+        tracing::info!(index, %format, "camera opened");
         self.format = Some(format);
-        self.camera = Some(camera);
+        self.worker = Some(CameraWorker {
+            frames: frame_rx,
+            stop,
+        });
         Ok(())
     }
 
     fn next_frame(&mut self) -> Result<Option<Frame>, SourceError> {
-        let Some(camera) = self.camera.as_mut() else {
+        let index = self.config.index;
+        let Some(worker) = self.worker.as_ref() else {
             return Err(SourceError::Camera {
-                index: self.config.index,
+                index,
                 detail: "not open".into(),
             });
         };
-        let buffer = match camera.frame() {
-            Ok(b) => b,
-            Err(e) => {
-                let err = self.classify(e);
-                self.close();
-                return Err(err);
-            }
+        let result = match worker.frames.recv_timeout(self.frame_timeout) {
+            Ok(r) => r,
+            Err(RecvTimeoutError::Timeout) => Err(SourceError::Camera {
+                index,
+                detail: format!("no frame for {} s", self.frame_timeout.as_secs()),
+            }),
+            Err(RecvTimeoutError::Disconnected) => Err(SourceError::Camera {
+                index,
+                detail: "camera thread ended".into(),
+            }),
         };
-        let res = buffer.resolution();
-        let image = raw_to_luma(
-            buffer.source_frame_format(),
-            res.width(),
-            res.height(),
-            buffer.buffer(),
-        )?;
-        let frame = Frame::now(image, self.seq);
-        self.seq += 1;
-        Ok(Some(frame))
+        match result {
+            Ok(image) => {
+                let frame = Frame::now(image, self.seq);
+                self.seq += 1;
+                Ok(Some(frame))
+            }
+            Err(e) => {
+                self.close();
+                Err(e)
+            }
+        }
     }
 
     fn close(&mut self) {
-        if let Some(mut camera) = self.camera.take() {
-            if let Err(e) = camera.stop_stream() {
-                tracing::debug!(error = %e, "stopping camera stream");
-            }
+        // The thread may be blocked in the driver; it sees the flag (or the closed channel)
+        // after its current frame and releases the device. Not joined, so a hung driver
+        // cannot hang the scanner.
+        if let Some(worker) = self.worker.take() {
+            worker.stop.store(true, Ordering::SeqCst);
         }
     }
 }

@@ -7,8 +7,12 @@
 mod camera;
 mod files;
 
-pub use camera::{CameraConfig, CameraDescription, CameraSource, list_cameras};
+pub use camera::{
+    CameraConfig, CameraDescription, CameraSource, choose_format, list_cameras, mjpeg_to_luma,
+    raw_to_luma,
+};
 pub use files::{FolderSource, ImageFileSource, load_luma};
+pub use nokhwa::utils::{CameraFormat, FrameFormat};
 
 use crate::{Frame, SourceError};
 
