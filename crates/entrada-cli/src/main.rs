@@ -33,6 +33,8 @@ enum Command {
     Search(cmd::search::Args),
     /// Create a deterministic demo replica (and optionally its badges and snapshot).
     Demo(cmd::demo::Args),
+    /// Replicate with the upstream: push readings, pull the event (once, or --watch).
+    Sync(cmd::sync::Args),
 }
 
 fn main() -> ExitCode {
@@ -52,6 +54,7 @@ fn main() -> ExitCode {
         Command::Readings(args) => cmd::readings::run(args),
         Command::Search(args) => cmd::search::run(args),
         Command::Demo(args) => cmd::demo::run(args),
+        Command::Sync(args) => cmd::sync::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

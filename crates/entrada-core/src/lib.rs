@@ -12,6 +12,7 @@ pub mod rules;
 pub mod secret;
 pub mod snapshot;
 pub mod store;
+pub mod sync;
 pub mod time;
 pub mod verdict;
 pub mod webhook;

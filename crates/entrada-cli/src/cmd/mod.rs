@@ -6,6 +6,7 @@ pub mod occupancy;
 pub mod readings;
 pub mod scan;
 pub mod search;
+pub mod sync;
 pub mod undo;
 
 use std::path::Path;

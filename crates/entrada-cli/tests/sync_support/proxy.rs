@@ -1,8 +1,8 @@
 //! A fault-injecting TCP proxy between a device and the hub, on 127.0.0.1.
 //!
 //! Each accepted connection takes the next fault from a script (cycling), or `Pass` when
-//! no script is set. Faults act on the first exchange of the connection; the connection
-//! is closed after one response either way, so every request meets the script.
+//! no script is set. The proxy adds `connection: close` to every response it forwards,
+//! so the client opens a new connection per request and every request meets the script.
 
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
@@ -122,6 +122,7 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) {
     // first bytes (a whole response on loopback), then apply the fault and close.
     let mut response = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
+    let mut head_patched = false;
     loop {
         let wait = if response.is_empty() {
             Duration::from_secs(60)
@@ -131,11 +132,19 @@ async fn handle(mut client: TcpStream, upstream: SocketAddr, fault: Fault) {
         match tokio::time::timeout(wait, sr.read(&mut buf)).await {
             Ok(Ok(0)) | Ok(Err(_)) | Err(_) => break,
             Ok(Ok(n)) => {
-                response.extend_from_slice(&buf[..n]);
-                if matches!(fault, Fault::Pass | Fault::Delay(_)) {
-                    if cw.write_all(&buf[..n]).await.is_err() {
-                        break;
+                let mut chunk = buf[..n].to_vec();
+                if !head_patched {
+                    // After the status line: one request per connection.
+                    if let Some(pos) = chunk.windows(2).position(|w| w == b"\r\n") {
+                        chunk.splice(pos + 2..pos + 2, b"connection: close\r\n".iter().copied());
+                        head_patched = true;
                     }
+                }
+                response.extend_from_slice(&chunk);
+                if matches!(fault, Fault::Pass | Fault::Delay(_))
+                    && cw.write_all(&chunk).await.is_err()
+                {
+                    break;
                 }
             }
         }

@@ -54,7 +54,10 @@ pub enum EntityChange {
     /// Upserts the attendee too (the feed nests it, like `GET /event/<id>/attendance`).
     Attendance(Attendance),
     /// A tombstone. For `attendance`, `id` is the attendee id.
-    Delete { kind: EntityKind, id: String },
+    Delete {
+        kind: EntityKind,
+        id: String,
+    },
 }
 
 /// What applying a run of changes did.

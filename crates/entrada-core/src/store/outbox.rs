@@ -86,22 +86,24 @@ impl Store {
             })?
             .collect::<rusqlite::Result<Vec<_>>>()?;
         rows.into_iter()
-            .map(|(id, event, cp, att, date, verdict, accepted, kind, undoes, seq, name)| {
-                let corrupt = |what: &str| Error::Corrupt(format!("reading {id}: bad {what}"));
-                Ok(PendingReading {
-                    verdict: Verdict::from_code(&verdict).ok_or_else(|| corrupt("verdict"))?,
-                    kind: ReadingKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
-                    id: ReadingId(id),
-                    event_id: event,
-                    checkpoint_id: CheckpointId(cp),
-                    attendee_id: att.map(AttendeeId),
-                    reading_date: date,
-                    accepted,
-                    undoes: undoes.map(ReadingId),
-                    device_seq: seq,
-                    device_name: name,
-                })
-            })
+            .map(
+                |(id, event, cp, att, date, verdict, accepted, kind, undoes, seq, name)| {
+                    let corrupt = |what: &str| Error::Corrupt(format!("reading {id}: bad {what}"));
+                    Ok(PendingReading {
+                        verdict: Verdict::from_code(&verdict).ok_or_else(|| corrupt("verdict"))?,
+                        kind: ReadingKind::parse(&kind).ok_or_else(|| corrupt("kind"))?,
+                        id: ReadingId(id),
+                        event_id: event,
+                        checkpoint_id: CheckpointId(cp),
+                        attendee_id: att.map(AttendeeId),
+                        reading_date: date,
+                        accepted,
+                        undoes: undoes.map(ReadingId),
+                        device_seq: seq,
+                        device_name: name,
+                    })
+                },
+            )
             .collect()
     }
 
@@ -135,7 +137,8 @@ impl Store {
                         verdict.as_deref(),
                     ),
                 };
-                changed += stmt.execute(params![id.as_str(), state.as_str(), status, body, verdict])?;
+                changed +=
+                    stmt.execute(params![id.as_str(), state.as_str(), status, body, verdict])?;
             }
         }
         tx.commit()?;
