@@ -33,6 +33,8 @@ enum Command {
     Search(cmd::search::Args),
     /// Create a deterministic demo replica (and optionally its badges and snapshot).
     Demo(cmd::demo::Args),
+    /// Webhook subscriptions, delivery, the delivery log and signature checks.
+    Webhooks(cmd::webhooks::Args),
     /// Replicate with the upstream: push readings, pull the event (once, or --watch).
     Sync(cmd::sync::Args),
 }
@@ -54,6 +56,7 @@ fn main() -> ExitCode {
         Command::Readings(args) => cmd::readings::run(args),
         Command::Search(args) => cmd::search::run(args),
         Command::Demo(args) => cmd::demo::run(args),
+        Command::Webhooks(args) => cmd::webhooks::run(args),
         Command::Sync(args) => cmd::sync::run(args),
     };
     match result {

@@ -8,6 +8,7 @@ pub mod scan;
 pub mod search;
 pub mod sync;
 pub mod undo;
+pub mod webhooks;
 
 use std::path::Path;
 

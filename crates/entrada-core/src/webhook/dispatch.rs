@@ -23,7 +23,7 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use rand::Rng;
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension, TransactionBehavior, params};
 use serde::Serialize;
 
 use super::outbox::{self, Attempt, now_us};
@@ -345,7 +345,10 @@ impl Inner {
     ) -> Result<(Outcome, Option<String>)> {
         let cfg = &self.sender.config;
         let mut db = lock(&self.db);
-        let tx = db.transaction()?;
+        // IMMEDIATE: a deferred transaction that reads first cannot upgrade to a write
+        // after another process (a scan) committed, and would fail with SQLITE_BUSY at once
+        // instead of waiting – leaving a delivered webhook unmarked, to be sent again.
+        let tx = db.transaction_with_behavior(TransactionBehavior::Immediate)?;
         let (outcome, disabled) = record_in(&tx, cfg, subscription, d, sent, true)?;
         tx.commit()?;
         Ok((outcome, disabled))
@@ -471,7 +474,7 @@ pub async fn ping(
     config: DispatchConfig,
     subscription: &str,
 ) -> Result<Attempt> {
-    let conn = connect(db)?;
+    let mut conn = connect(db)?;
     let id = outbox::queue_ping(&conn, subscription)?;
     let (url, sealed, body): (String, Vec<u8>, String) = conn.query_row(
         "SELECT s.url, s.secret, d.body FROM webhook_deliveries d
@@ -489,7 +492,9 @@ pub async fn ping(
         attempts: 0,
         retry_from: 0,
     };
-    record_in(&conn, &sender.config, subscription, &claimed, &sent, false)?;
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    record_in(&tx, &sender.config, subscription, &claimed, &sent, false)?;
+    tx.commit()?;
     outbox::attempts(&conn, &id)?
         .pop()
         .ok_or(Error::NoSuchDelivery(id))
