@@ -31,6 +31,10 @@ enum Command {
     Readings(cmd::readings::Args),
     /// Search attendees by name, email, company or QR data.
     Search(cmd::search::Args),
+    /// Decode QR codes in image files (one JSON line per file).
+    Decode(cmd::decode::Args),
+    /// List the cameras the scanner can use.
+    Cameras(cmd::cameras::Args),
     /// Create a deterministic demo replica (and optionally its badges and snapshot).
     Demo(cmd::demo::Args),
     /// Webhook subscriptions, delivery, the delivery log and signature checks.
@@ -56,6 +60,8 @@ fn main() -> ExitCode {
         Command::Readings(args) => cmd::readings::run(args),
         Command::Search(args) => cmd::search::run(args),
         Command::Demo(args) => cmd::demo::run(args),
+        Command::Decode(args) => cmd::decode::run(args),
+        Command::Cameras(args) => cmd::cameras::run(args),
         Command::Webhooks(args) => cmd::webhooks::run(args),
         Command::Sync(args) => cmd::sync::run(args),
     };

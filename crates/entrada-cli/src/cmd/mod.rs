@@ -1,10 +1,13 @@
 //! One module per subcommand; each parses its flags and calls into the core.
 
+pub mod cameras;
+pub mod decode;
 pub mod demo;
 pub mod import;
 pub mod occupancy;
 pub mod readings;
 pub mod scan;
+pub mod scan_frames;
 pub mod search;
 pub mod sync;
 pub mod undo;
