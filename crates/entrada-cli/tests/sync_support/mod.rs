@@ -255,3 +255,25 @@ pub async fn token(addr: SocketAddr) -> String {
     let v: serde_json::Value = serde_json::from_str(&body).expect("token json");
     v["access_token"].as_str().expect("access_token").to_owned()
 }
+
+/// Waits until the engine's status satisfies `pred` (panics after `within`, naming what
+/// it waited for: a hang, not a speed requirement).
+pub async fn wait_status(
+    engine: &SyncEngine,
+    what: &str,
+    within: Duration,
+    pred: impl Fn(&entrada_core::sync::SyncStatus) -> bool,
+) -> entrada_core::sync::SyncStatus {
+    let mut rx = engine.subscribe();
+    let deadline = tokio::time::Instant::now() + within;
+    loop {
+        let current = rx.borrow_and_update().clone();
+        if pred(&current) {
+            return current;
+        }
+        match tokio::time::timeout_at(deadline, rx.changed()).await {
+            Ok(Ok(())) => {}
+            _ => panic!("status never became {what}; last: {current:?}"),
+        }
+    }
+}

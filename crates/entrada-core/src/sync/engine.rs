@@ -364,6 +364,22 @@ impl SyncEngine {
         }
     }
 
+    /// Delivers due webhooks once per cycle through `dispatcher` (its `deliver_due`), so
+    /// the door's one background loop paces sync and webhook delivery alike. Delivery
+    /// failures are the dispatcher's to retry; they never fail a sync cycle.
+    pub fn deliver_webhooks(&self, dispatcher: crate::webhook::Dispatcher) {
+        let hook: CycleHook = Arc::new(move || {
+            let dispatcher = dispatcher.clone();
+            Box::pin(async move {
+                match dispatcher.deliver_due().await {
+                    Ok(report) => tracing::debug!(?report, "webhooks delivered"),
+                    Err(e) => tracing::warn!(error = %e, "webhook delivery pass failed"),
+                }
+            })
+        });
+        self.set_after_cycle(Some(hook));
+    }
+
     /// The effective online judgement.
     pub fn is_online(&self) -> bool {
         match self.forced() {

@@ -1,0 +1,135 @@
+//! Sync benchmark against a hub on loopback (figures in `docs/benchmarks.md`, `## Sync`):
+//!
+//! 1. first pull of an event with N attendees (default 100,000) into an empty replica;
+//! 2. incremental pull after 100 changes on the hub;
+//! 3. push of a 10,000-reading backlog.
+//!
+//! ```text
+//! cargo run --release -p entrada-cli --example sync_bench [-- ATTENDEES READINGS]
+//! ```
+//!
+//! Each figure is the wall time of one `SyncEngine::sync_once` (HTTP, JSON, SQLite with
+//! `synchronous = FULL`), the hub running in-process on 127.0.0.1; repeated `RUNS` times on
+//! fresh replicas, median and spread reported.
+
+#[path = "../tests/sync_support/mod.rs"]
+mod sync_support;
+
+use std::time::{Duration, Instant};
+
+use entrada_core::demo::{self, HALL_IN, HALL_OUT, MAIN_ENTRANCE};
+use entrada_core::store::{ScanRequest, Subject};
+use entrada_core::{CheckpointId, Store, time};
+use sync_support::{Device, http, start_hub, token};
+
+const RUNS: usize = 3;
+
+fn ms(d: Duration) -> f64 {
+    d.as_secs_f64() * 1000.0
+}
+
+fn report(name: &str, mut samples: Vec<Duration>) {
+    samples.sort();
+    let median = samples[samples.len() / 2];
+    println!(
+        "{name:<40} median {:>9.1} ms   min {:>9.1} ms   max {:>9.1} ms   (n={})",
+        ms(median),
+        ms(samples[0]),
+        ms(samples[samples.len() - 1]),
+        samples.len()
+    );
+}
+
+#[tokio::main(flavor = "multi_thread", worker_threads = 2)]
+async fn main() {
+    let mut args = std::env::args().skip(1);
+    let attendees: u32 = args.next().and_then(|a| a.parse().ok()).unwrap_or(100_000);
+    let readings: usize = args.next().and_then(|a| a.parse().ok()).unwrap_or(10_000);
+    let dir = tempfile::tempdir().expect("tempdir");
+    let hub_db = dir.path().join("hub.db");
+    let snapshot = demo::snapshot(attendees);
+    eprintln!("starting hub with {attendees} attendees ...");
+    let hub = start_hub(&hub_db, Some(snapshot.clone()), None, false).await;
+    let url = hub.base_url.clone();
+
+    let mut first = Vec::new();
+    let mut incremental = Vec::new();
+    let mut push = Vec::new();
+    let mut entries = 0;
+    let t = token(hub.addr).await;
+    for run in 0..RUNS {
+        let door = Device::new(
+            dir.path(),
+            &format!("bench-{run}"),
+            &url,
+            Duration::from_secs(120),
+        );
+        let started = Instant::now();
+        let s = door.engine.sync_once().await.expect("first pull");
+        first.push(started.elapsed());
+        entries = s.pulled;
+
+        // 100 changes on the hub: attendees deactivated and reactivated by an organizer.
+        for i in 0..100 {
+            let id = &snapshot.attendance[(run * 100 + i) % snapshot.attendance.len()]
+                .attendee
+                .id;
+            let verb = if run % 2 == 0 {
+                "deactivate"
+            } else {
+                "activate"
+            };
+            let (status, body) = http(
+                hub.addr,
+                "PUT",
+                &format!("/attendee/{id}/{verb}"),
+                Some(&t),
+                None,
+            )
+            .await;
+            assert_eq!(status, 204, "{body}");
+        }
+        let started = Instant::now();
+        let s = door.engine.sync_once().await.expect("incremental pull");
+        incremental.push(started.elapsed());
+        assert!(s.pulled <= 200, "incremental: {s:?}");
+
+        // A backlog made offline (not timed), then pushed in one sync.
+        {
+            let mut store = Store::open(&door.db).expect("door");
+            let cps = [MAIN_ENTRANCE, HALL_IN, HALL_OUT];
+            let tx_start = Instant::now();
+            for k in 0..readings {
+                let who = &snapshot.attendance[k % snapshot.attendance.len()].attendee;
+                let at = time::parse(&format!(
+                    "2026-11-22T{:02}:{:02}:{:02}+00:00",
+                    8 + (k / 3600) % 12,
+                    (k / 60) % 60,
+                    k % 60
+                ))
+                .expect("time");
+                store
+                    .scan(&ScanRequest {
+                        checkpoint: &CheckpointId::from(cps[k % cps.len()]),
+                        subject: Subject::Payload(who.effective_qr_data().as_bytes()),
+                        at: Some(at),
+                        device_name: None,
+                    })
+                    .expect("scan");
+            }
+            eprintln!(
+                "made {readings} readings in {:.1} s",
+                tx_start.elapsed().as_secs_f64()
+            );
+        }
+        let started = Instant::now();
+        let s = door.engine.sync_once().await.expect("push");
+        push.push(started.elapsed());
+        assert_eq!((s.pushed as usize, s.backlog), (readings, 0), "{s:?}");
+    }
+    println!("sync benchmark: {attendees} attendees, {readings}-reading backlog, hub on loopback");
+    report(&format!("first pull ({entries} rows)"), first);
+    report("incremental pull after 100 changes", incremental);
+    report(&format!("push of {readings} readings"), push);
+    hub.shutdown().await.expect("hub shutdown");
+}
