@@ -129,6 +129,14 @@ async fn sigkilled_sync_loses_and_duplicates_nothing() {
     assert_eq!(summary["backlog"], 0, "{summary}");
 
     hub.shutdown().await.expect("hub shutdown");
+    // With the hub gone, a one-shot run fails clearly and leaves the replica usable.
+    let out = entrada(&door).output().expect("sync without a hub");
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("cannot reach the upstream") && stderr.contains("stays usable"),
+        "{stderr}"
+    );
     let store = Store::open(&door).expect("door replica");
     let me = store.device().id.clone();
     let mine: Vec<_> = store

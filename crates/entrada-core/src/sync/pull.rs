@@ -60,7 +60,12 @@ pub(crate) async fn pull_changes(
     let mut seen = 0u64;
     let mut skipped = 0u64;
     loop {
-        let page = client.changes(event, &cursor, PAGE).await?;
+        let page = match client.changes(event, &cursor, PAGE).await {
+            Err(SyncError::Http { status: 404, .. }) => {
+                return Err(SyncError::NoSuchEvent(event.to_string()));
+            }
+            other => other?,
+        };
         let n = page.changes.len() as u64;
         seen += n;
         for raw in page.changes {
