@@ -40,9 +40,12 @@ fn run(db: &Path, args: &[&str]) -> Vec<Value> {
     ok(entrada().args(args).arg("--db").arg(db).output().unwrap())
 }
 
+/// One received request: path, webhook-id, x-eventwo-access-signature, body.
+type Got = (String, String, String, Bytes);
+
 #[derive(Clone, Default)]
 struct Sink {
-    got: Arc<Mutex<Vec<(String, String, String, Bytes)>>>,
+    got: Arc<Mutex<Vec<Got>>>,
 }
 
 async fn receive(State(s): State<Sink>, uri: Uri, h: HeaderMap, body: Bytes) -> &'static str {

@@ -168,7 +168,9 @@ async fn php_snippet_and_standardwebhooks_verify_every_request_and_refuse_forger
         let other = signature::generate_secret();
         let mut tampered = body.to_vec();
         tampered[20] ^= 1;
-        let cases: Vec<(&str, Vec<u8>, (String, String), i64, (bool, bool))> = vec![
+        // (name, body sent, (x-eventwo sig, webhook-signature), timestamp, expected validity)
+        type Case<'a> = (&'a str, Vec<u8>, (String, String), i64, (bool, bool));
+        let cases: Vec<Case> = vec![
             // Signed, then the body was changed in transit.
             (
                 "tampered",
