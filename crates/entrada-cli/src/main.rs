@@ -25,6 +25,8 @@ enum Command {
     Scan(cmd::scan::Args),
     /// Void a mistaken accepted reading with a compensating record.
     Undo(cmd::undo::Args),
+    /// Set the kiosk PIN of a replica (stored hashed), for provisioning kiosks.
+    KioskPin(cmd::kiosk_pin::Args),
     /// People inside each room against its capacity.
     Occupancy(cmd::occupancy::Args),
     /// The reading log, as JSON lines or CSV.
@@ -56,6 +58,7 @@ fn main() -> ExitCode {
         Command::Import(args) => cmd::import::run(args),
         Command::Scan(args) => cmd::scan::run(args),
         Command::Undo(args) => cmd::undo::run(args),
+        Command::KioskPin(args) => cmd::kiosk_pin::run(args),
         Command::Occupancy(args) => cmd::occupancy::run(args),
         Command::Readings(args) => cmd::readings::run(args),
         Command::Search(args) => cmd::search::run(args),

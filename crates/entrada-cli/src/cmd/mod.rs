@@ -4,6 +4,7 @@ pub mod cameras;
 pub mod decode;
 pub mod demo;
 pub mod import;
+pub mod kiosk_pin;
 pub mod occupancy;
 pub mod readings;
 pub mod scan;

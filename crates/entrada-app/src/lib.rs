@@ -1,0 +1,468 @@
+//! Entrada's application API: the state of one door device and every operation the UI can
+//! ask for, independent of any window.
+//!
+//! The desktop shell (`src-tauri`) is a thin face over this crate (each Tauri command is one
+//! call into [`App`]), following GitButler's `but-api` pattern, so the whole contract of
+//! `docs/ipc.md` is unit-tested here without WebKit. Decisions stay in `entrada-core` (rules,
+//! store) and `entrada-scan` (frames, decoding, debounce); this crate only composes them and
+//! shapes the answers for the UI.
+//!
+//! Events to the UI leave through one [`Shell`] implementation (the shell's broadcaster).
+
+pub mod camera;
+pub mod dashboard;
+mod demo;
+mod door;
+pub mod error;
+pub mod frames;
+pub mod kiosk;
+mod meta;
+pub mod types;
+pub mod webhooks;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use entrada_core::{CheckpointId, Store};
+
+pub use error::{AppError, ErrorCode, Result};
+use types::*;
+
+/// Where the UI's events go, and the one window control the core flow needs (kiosk full
+/// screen). The Tauri shell implements it with `app.emit`; tests record the calls.
+pub trait Shell: Send + Sync + 'static {
+    fn emit(&self, event: AppEvent);
+    fn set_fullscreen(&self, on: bool);
+}
+
+/// Every event of the contract, with its payload.
+#[derive(Debug, Clone, PartialEq)]
+pub enum AppEvent {
+    ScanResult(Box<ScanResult>),
+    CameraFrame(CameraFrame),
+    CameraState(CameraState),
+    SyncStatus(SyncStatus),
+    PullProgress(PullProgress),
+}
+
+impl AppEvent {
+    /// The contract's event name.
+    pub fn name(&self) -> &'static str {
+        match self {
+            AppEvent::ScanResult(_) => "scan-result",
+            AppEvent::CameraFrame(_) => "camera-frame",
+            AppEvent::CameraState(_) => "camera-state",
+            AppEvent::SyncStatus(_) => "sync-status",
+            AppEvent::PullProgress(_) => "pull-progress",
+        }
+    }
+}
+
+/// How the app was started.
+#[derive(Debug, Clone)]
+pub struct AppConfig {
+    /// Holds `replica.db` (and cached photos). Created if missing.
+    pub data_dir: PathBuf,
+    /// Feed the scanner from image files instead of a camera (`--frames DIR`).
+    pub frames: Option<frames::FramesConfig>,
+    /// Where CSV exports go (the user's Downloads folder by default).
+    pub export_dir: PathBuf,
+    /// Number of attendees in the built-in demo event.
+    pub demo_attendees: u32,
+    /// Append one line per camera scan (`reading_id,capture_ms,event_ms`, Unix epoch
+    /// milliseconds) for the frame-to-banner benchmark (`ENTRADA_LATENCY_LOG`).
+    pub latency_log: Option<PathBuf>,
+    pub version: String,
+}
+
+impl AppConfig {
+    pub fn new(data_dir: impl Into<PathBuf>) -> Self {
+        let data_dir = data_dir.into();
+        Self {
+            export_dir: default_export_dir().unwrap_or_else(|| data_dir.join("exports")),
+            data_dir,
+            frames: None,
+            demo_attendees: 2000,
+            latency_log: None,
+            version: env!("CARGO_PKG_VERSION").to_owned(),
+        }
+    }
+}
+
+/// `$XDG_DOWNLOAD_DIR`, else `~/Downloads`.
+fn default_export_dir() -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("XDG_DOWNLOAD_DIR") {
+        return Some(PathBuf::from(dir));
+    }
+    std::env::var_os("HOME").map(|h| Path::new(&h).join("Downloads"))
+}
+
+/// The default data directory: `$XDG_DATA_HOME/entrada`, else `~/.local/share/entrada`.
+pub fn default_data_dir() -> PathBuf {
+    if let Some(dir) = std::env::var_os("XDG_DATA_HOME") {
+        return Path::new(&dir).join("entrada");
+    }
+    match std::env::var_os("HOME") {
+        Some(h) => Path::new(&h).join(".local/share/entrada"),
+        None => PathBuf::from("entrada-data"),
+    }
+}
+
+/// One door device: its replica, its camera and its kiosk lock.
+pub struct App {
+    config: AppConfig,
+    store: Mutex<Store>,
+    shell: Arc<dyn Shell>,
+    camera: camera::CameraManager,
+    kiosk: kiosk::KioskLock,
+    forced: Mutex<ForcedMode>,
+}
+
+impl App {
+    /// Opens (or creates) the replica in `config.data_dir`.
+    pub fn open(config: AppConfig, shell: Arc<dyn Shell>) -> Result<Arc<App>> {
+        std::fs::create_dir_all(&config.data_dir).map_err(|e| {
+            AppError::new(
+                ErrorCode::Io,
+                format!("cannot create {}: {e}", config.data_dir.display()),
+            )
+        })?;
+        let store = Store::open(config.data_dir.join("replica.db"))?;
+        Ok(Arc::new(App {
+            camera: camera::CameraManager::new(config.frames.clone()),
+            config,
+            store: Mutex::new(store),
+            shell,
+            kiosk: kiosk::KioskLock::default(),
+            forced: Mutex::new(ForcedMode::Auto),
+        }))
+    }
+
+    pub fn config(&self) -> &AppConfig {
+        &self.config
+    }
+
+    /// The replica. A poisoned lock means a panic mid-call; SQLite rolled the transaction
+    /// back, so the store itself is consistent and we keep using it.
+    pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
+        self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn emit(&self, event: AppEvent) {
+        self.shell.emit(event);
+    }
+
+    /// `app_state`.
+    pub fn app_state(&self) -> Result<AppState> {
+        let store = self.store();
+        let m = meta::load(&store)?;
+        let checkpoint = match &m.checkpoint {
+            Some(id) => store.checkpoint(&CheckpointId::new(id.clone()))?,
+            None => None,
+        };
+        let event = match &checkpoint {
+            Some(_) => m
+                .event
+                .as_deref()
+                .map(|id| event_summary(&store, id))
+                .transpose()?
+                .flatten(),
+            None => None,
+        };
+        let checkpoint = checkpoint
+            .map(|c| checkpoint_view(&store, m.event.as_deref().unwrap_or(""), &c))
+            .transpose()?;
+        let mode = if checkpoint.is_none() || !m.pulled {
+            AppMode::Setup
+        } else {
+            m.mode
+        };
+        Ok(AppState {
+            mode,
+            device: Device {
+                id: store.device().id.to_string(),
+                name: store.device().name.clone(),
+            },
+            event,
+            checkpoint,
+            upstream: m.upstream.clone(),
+            online: self.online(&m),
+            kiosk_pin_set: kiosk::pin_is_set(&store)?,
+            version: self.config.version.clone(),
+        })
+    }
+
+    fn online(&self, m: &meta::Meta) -> bool {
+        let forced = *self.forced.lock().unwrap_or_else(|p| p.into_inner());
+        forced != ForcedMode::Offline && m.upstream.is_some()
+    }
+
+    /// `open_demo`: the built-in demo event, loaded into the replica, on its first
+    /// checkpoint, straight into door mode.
+    pub fn open_demo(&self) -> Result<AppState> {
+        {
+            let mut store = self.store();
+            let snapshot = demo::load(&mut store, self.config.demo_attendees)?;
+            let mut m = meta::load(&store)?;
+            m.event = Some(snapshot.event.id.to_string());
+            if m.checkpoint.is_none() || m.upstream.as_ref().is_none_or(|u| u.kind != "demo") {
+                m.checkpoint = Some(entrada_core::demo::MAIN_ENTRANCE.to_owned());
+            }
+            m.upstream = Some(Upstream {
+                url: "demo://".to_owned(),
+                kind: "demo".to_owned(),
+            });
+            m.pulled = true;
+            if m.mode == AppMode::Setup {
+                m.mode = AppMode::Door;
+            }
+            meta::save(&store, &m)?;
+        }
+        tracing::info!("demo event opened");
+        self.emit(AppEvent::SyncStatus(self.sync_status()?));
+        self.app_state()
+    }
+
+    /// `list_events`: the events in the replica (the upstream's list after a connect).
+    pub fn list_events(&self) -> Result<Vec<EventSummary>> {
+        let store = self.store();
+        let ids: Vec<String> = store
+            .events()?
+            .into_iter()
+            .map(|e| e.id.to_string())
+            .collect();
+        let mut out = Vec::new();
+        for id in ids {
+            if let Some(e) = event_summary(&store, &id)? {
+                out.push(e);
+            }
+        }
+        Ok(out)
+    }
+
+    /// `list_checkpoints`.
+    pub fn list_checkpoints(&self, event_id: &str) -> Result<Vec<Checkpoint>> {
+        let store = self.store();
+        store
+            .checkpoints(Some(event_id))?
+            .iter()
+            .map(|c| checkpoint_view(&store, event_id, c))
+            .collect()
+    }
+
+    /// `choose_checkpoint`: in setup it stays in setup until data is on the device; after
+    /// setup it switches the door at once.
+    pub fn choose_checkpoint(&self, checkpoint_id: &str) -> Result<AppState> {
+        {
+            let store = self.store();
+            let id = CheckpointId::new(checkpoint_id);
+            let Some(event) =
+                entrada_core::store::admin::checkpoint_event(store.connection(), &id)?
+            else {
+                return Err(AppError::not_found(format!(
+                    "no such checkpoint: {checkpoint_id}"
+                )));
+            };
+            let mut m = meta::load(&store)?;
+            m.checkpoint = Some(checkpoint_id.to_owned());
+            m.event = Some(event.to_string());
+            meta::save(&store, &m)?;
+        }
+        self.app_state()
+    }
+
+    /// `start_pull` for the replica-only setups (demo): the data is already here, so the
+    /// pull only reports it. Connecting to a real upstream goes through the sync engine.
+    pub fn start_pull(&self) -> Result<PullSummary> {
+        let started = std::time::Instant::now();
+        let (attendees, checkpoints) = {
+            let store = self.store();
+            let mut m = meta::load(&store)?;
+            let Some(event) = m.event.clone() else {
+                return Err(AppError::not_configured());
+            };
+            let attendees: i64 = store.connection().query_row(
+                "SELECT count(*) FROM attendance WHERE event_id = ?1",
+                [&event],
+                |r| r.get(0),
+            )?;
+            let checkpoints = store.checkpoints(Some(&event))?.len() as u64;
+            m.pulled = true;
+            if m.mode == AppMode::Setup {
+                m.mode = AppMode::Door;
+            }
+            meta::save(&store, &m)?;
+            (attendees.max(0) as u64, checkpoints)
+        };
+        for stage in [
+            "events",
+            "checkpoints",
+            "tags",
+            "attendees",
+            "photos",
+            "readings",
+            "done",
+        ] {
+            self.emit(AppEvent::PullProgress(PullProgress {
+                stage: stage.to_owned(),
+                done: attendees,
+                total: attendees,
+            }));
+        }
+        Ok(PullSummary {
+            attendees,
+            checkpoints,
+            photos: 0,
+            took_ms: started.elapsed().as_millis() as u64,
+        })
+    }
+
+    /// `connect_upstream`.
+    pub fn connect_upstream(
+        &self,
+        url: &str,
+        _client_id: &str,
+        _client_secret: &str,
+    ) -> Result<Vec<EventSummary>> {
+        let parsed = url.trim();
+        if !(parsed.starts_with("http://") || parsed.starts_with("https://"))
+            || parsed.len() < "http://x".len()
+        {
+            return Err(AppError::new(
+                ErrorCode::InvalidUrl,
+                format!("not an http(s) URL: {url}"),
+            ));
+        }
+        Err(AppError::new(
+            ErrorCode::Unreachable,
+            format!("no upstream answered at {parsed}"),
+        ))
+    }
+
+    /// `sync_status`: the outbox as the sync badge shows it.
+    pub fn sync_status(&self) -> Result<SyncStatus> {
+        let store = self.store();
+        let counts = store.outbox_counts()?;
+        let m = meta::load(&store)?;
+        let forced = *self.forced.lock().unwrap_or_else(|p| p.into_inner());
+        Ok(SyncStatus {
+            online: self.online(&m),
+            forced_mode: forced,
+            syncing: false,
+            last_sync_at: None,
+            backlog: counts.backlog,
+            conflicts: counts.conflicts,
+            last_error: None,
+        })
+    }
+
+    /// `set_forced_mode`.
+    pub fn set_forced_mode(&self, mode: ForcedMode) -> Result<SyncStatus> {
+        *self.forced.lock().unwrap_or_else(|p| p.into_inner()) = mode;
+        let status = self.sync_status()?;
+        self.emit(AppEvent::SyncStatus(status.clone()));
+        Ok(status)
+    }
+
+    /// `sync_now`.
+    pub fn sync_now(&self) -> Result<SyncStatus> {
+        let status = self.sync_status()?;
+        self.emit(AppEvent::SyncStatus(status.clone()));
+        Ok(status)
+    }
+
+    /// `settings_get`.
+    pub fn settings_get(&self) -> Result<Settings> {
+        let store = self.store();
+        meta::settings(&store)
+    }
+
+    /// `settings_set`: validated, the device name also renames the device.
+    pub fn settings_set(&self, settings: Settings) -> Result<Settings> {
+        let name = settings.device_name.trim().to_owned();
+        if name.is_empty() {
+            return Err(AppError::invalid("the device name is empty"));
+        }
+        if name.chars().count() > 80 {
+            return Err(AppError::invalid(
+                "the device name is longer than 80 characters",
+            ));
+        }
+        let settings = Settings {
+            device_name: name.clone(),
+            kiosk_idle_seconds: settings.kiosk_idle_seconds.clamp(2, 60),
+            ..settings
+        };
+        let mut store = self.store();
+        store.set_device_name(&name)?;
+        meta::save_settings(&store, &settings)?;
+        Ok(settings)
+    }
+
+    /// Switches the persisted mode (kiosk survives a restart).
+    pub(crate) fn set_mode(&self, mode: AppMode) -> Result<()> {
+        let store = self.store();
+        let mut m = meta::load(&store)?;
+        m.mode = mode;
+        meta::save(&store, &m)
+    }
+
+    /// Called once the window exists: a kiosk restarts as a kiosk, full screen.
+    pub fn restore_window(&self) -> Result<()> {
+        if self.app_state()?.mode == AppMode::Kiosk {
+            self.shell.set_fullscreen(true);
+        }
+        Ok(())
+    }
+}
+
+fn event_summary(store: &Store, id: &str) -> Result<Option<EventSummary>> {
+    let Some(event) = store.events()?.into_iter().find(|e| e.id.as_str() == id) else {
+        return Ok(None);
+    };
+    let count: i64 = store.connection().query_row(
+        "SELECT count(*) FROM attendance WHERE event_id = ?1",
+        [id],
+        |r| r.get(0),
+    )?;
+    let text = |k: &str| {
+        event
+            .extra
+            .get(k)
+            .and_then(|v| v.as_str())
+            .map(str::to_owned)
+    };
+    Ok(Some(EventSummary {
+        id: event.id.to_string(),
+        name: event.name.clone(),
+        date_from: text("date_from"),
+        date_to: text("date_to"),
+        attendee_count: Some(count.max(0) as u64),
+    }))
+}
+
+fn checkpoint_view(
+    store: &Store,
+    event_id: &str,
+    c: &entrada_core::Checkpoint,
+) -> Result<Checkpoint> {
+    let room_name = match &c.room_id {
+        Some(room) => store
+            .connection()
+            .query_row(
+                "SELECT name FROM rooms WHERE id = ?1",
+                [room.as_str()],
+                |r| r.get::<_, String>(0),
+            )
+            .ok(),
+        None => None,
+    };
+    Ok(Checkpoint {
+        id: c.id.to_string(),
+        event_id: event_id.to_owned(),
+        name: c.name.clone(),
+        direction: c.direction.as_str().to_owned(),
+        room_name,
+        active: c.active,
+    })
+}

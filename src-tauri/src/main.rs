@@ -1,0 +1,158 @@
+//! Entrada desktop: the Tauri shell over `entrada-app`.
+//!
+//! This file wires the command line, the application API, the event broadcaster and the
+//! command list; it holds no check-in logic (that is entrada-core and entrada-scan, composed
+//! by entrada-app). See docs/desktop.md.
+#![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
+
+mod broadcaster;
+mod commands;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use anyhow::Context as _;
+use clap::Parser;
+use entrada_app::frames::FramesConfig;
+use entrada_app::{App, AppConfig};
+use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
+
+pub const MAIN_WINDOW: &str = "main";
+
+/// Entrada: offline-first event check-in.
+#[derive(Debug, Parser)]
+#[command(version, about)]
+struct Args {
+    /// Where the replica lives (default: $XDG_DATA_HOME/entrada).
+    #[arg(long, env = "ENTRADA_DATA_DIR")]
+    data_dir: Option<PathBuf>,
+    /// Open the built-in demo event if this device has no event yet.
+    #[arg(long)]
+    demo: bool,
+    /// Attendees in the demo event.
+    #[arg(long, default_value_t = 2000)]
+    demo_attendees: u32,
+    /// Feed the scanner from image files in DIR instead of a camera: files present at start
+    /// play once in name order, files added later are shown as badges held to the camera.
+    #[arg(long, env = "ENTRADA_FRAMES", value_name = "DIR")]
+    frames: Option<PathBuf>,
+    /// Frame rate of --frames.
+    #[arg(long, default_value_t = 10.0)]
+    fps: f64,
+    /// Start in kiosk mode (full screen, PIN to leave) on --checkpoint.
+    #[arg(long, requires = "checkpoint")]
+    kiosk: bool,
+    /// The checkpoint for --kiosk (or to switch the door to at start).
+    #[arg(long, value_name = "ID")]
+    checkpoint: Option<String>,
+    /// Write CSV exports here (default: the Downloads folder).
+    #[arg(long, value_name = "DIR")]
+    export_dir: Option<PathBuf>,
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info,tao=warn,wry=warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let mut config = AppConfig::new(
+        args.data_dir
+            .clone()
+            .unwrap_or_else(entrada_app::default_data_dir),
+    );
+    config.frames = args
+        .frames
+        .clone()
+        .map(|dir| FramesConfig::new(dir, args.fps));
+    config.demo_attendees = args.demo_attendees;
+    config.latency_log = std::env::var_os("ENTRADA_LATENCY_LOG").map(PathBuf::from);
+    if let Some(dir) = &args.export_dir {
+        config.export_dir = dir.clone();
+    }
+    tracing::info!(data_dir = %config.data_dir.display(), "starting Entrada");
+
+    tauri::Builder::default()
+        .setup(move |tauri_app| {
+            let shell = Arc::new(broadcaster::Broadcaster::new(tauri_app.handle().clone()));
+            let app = App::open(config, shell).context("cannot open the replica")?;
+            prepare(&app, &args)?;
+            let kiosk = app.app_state()?.mode == entrada_app::types::AppMode::Kiosk;
+            tauri_app.manage(app);
+            // The window is built here rather than in tauri.conf.json so a kiosk opens full
+            // screen without window controls from its first frame.
+            WebviewWindowBuilder::new(tauri_app, MAIN_WINDOW, WebviewUrl::default())
+                .title("Entrada")
+                .inner_size(1280.0, 800.0)
+                .min_inner_size(1024.0, 700.0)
+                .center()
+                .fullscreen(kiosk)
+                .decorations(!kiosk)
+                .build()?;
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            commands::app_state,
+            commands::open_demo,
+            commands::connect_upstream,
+            commands::list_events,
+            commands::list_checkpoints,
+            commands::choose_checkpoint,
+            commands::start_pull,
+            commands::list_cameras,
+            commands::camera_state,
+            commands::start_camera,
+            commands::stop_camera,
+            commands::scan_payload,
+            commands::check_in_attendee,
+            commands::search_attendees,
+            commands::recent_scans,
+            commands::undo_reading,
+            commands::sync_status,
+            commands::set_forced_mode,
+            commands::sync_now,
+            commands::dashboard,
+            commands::export_csv,
+            commands::webhooks_list,
+            commands::webhooks_add,
+            commands::webhooks_remove,
+            commands::webhooks_set_enabled,
+            commands::webhooks_ping,
+            commands::webhooks_deliveries,
+            commands::webhooks_resend,
+            commands::settings_get,
+            commands::settings_set,
+            commands::kiosk_enter,
+            commands::kiosk_unlock,
+            commands::set_kiosk_pin,
+        ])
+        .build(tauri::generate_context!("../tauri.conf.json"))
+        .context("cannot build the Tauri app")?
+        .run(|handle, event| {
+            if let tauri::RunEvent::Exit = event {
+                if let Some(app) = handle.try_state::<Arc<App>>() {
+                    app.stop_camera();
+                }
+            }
+        });
+    Ok(())
+}
+
+/// Applies the start-up flags: `--demo`, `--checkpoint`, `--kiosk`.
+fn prepare(app: &App, args: &Args) -> anyhow::Result<()> {
+    if args.demo && app.app_state()?.mode == entrada_app::types::AppMode::Setup {
+        app.open_demo()?;
+    }
+    if let Some(cp) = &args.checkpoint {
+        if args.kiosk {
+            app.kiosk_enter(cp)
+                .with_context(|| format!("cannot start the kiosk on checkpoint {cp}"))?;
+        } else {
+            app.choose_checkpoint(cp)?;
+        }
+    }
+    Ok(())
+}

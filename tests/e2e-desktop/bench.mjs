@@ -1,0 +1,194 @@
+#!/usr/bin/env node
+// Desktop benchmark (docs/benchmarks.md, section "Desktop"). Run under a display, like the
+// e2e test:  xvfb-run -a -s "-screen 0 1280x800x24 -noreset" node tests/e2e-desktop/bench.mjs
+//
+// - Cold start to scan-ready: from asking tauri-driver for a session (which launches the
+//   binary) until the door shows its idle banner AND the first camera preview frame (the
+//   scanner is running). Baseline: the bare window (`hello-window`) until its <h1> exists.
+// - Idle memory: 10 s after ready, the PSS of the app process and all its descendants
+//   (WebKit's web and network processes), from /proc/<pid>/smaps_rollup.
+// - Frame to banner: for each badge dropped into the --frames folder, the capture time of
+//   the frame that carried it (written by the app to ENTRADA_LATENCY_LOG) to the first
+//   animation frame after the banner's DOM changed (recorded in the page).
+//
+// Prints one JSON object; RUNS=N sets the start/memory repetitions (default 5),
+// SCANS=N the number of badges (default 30).
+
+import { spawn, execFileSync } from 'node:child_process';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { PORT_NUMBER, Session, driverReady, sleep } from './webdriver.mjs';
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
+const PROFILE = process.env.PROFILE ?? 'debug';
+const APP = join(TARGET, PROFILE, 'entrada-desktop');
+const HELLO = join(TARGET, PROFILE, 'hello-window');
+const CLI = join(TARGET, 'debug/entrada');
+const RUNS = Number(process.env.RUNS ?? 5);
+const SCANS = Number(process.env.SCANS ?? 30);
+const ATTENDEES = 300;
+
+const work = mkdtempSync(join(tmpdir(), 'entrada-bench-'));
+const latencyLog = join(work, 'latency.csv');
+const driver = spawn(process.env.TAURI_DRIVER ?? 'tauri-driver', ['--port', String(PORT_NUMBER)], {
+  stdio: ['ignore', 'ignore', 'inherit'],
+  env: { ...process.env, ENTRADA_LATENCY_LOG: latencyLog },
+});
+
+/** PIDs of every process whose executable is `exe`, plus all their descendants. */
+function processTree(exe) {
+  const parents = new Map();
+  const roots = [];
+  for (const d of readdirSync('/proc')) {
+    if (!/^\d+$/.test(d)) continue;
+    try {
+      const stat = readFileSync(`/proc/${d}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      parents.set(Number(d), ppid);
+      if (readlinkSync(`/proc/${d}/exe`) === exe) roots.push(Number(d));
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  const tree = new Set(roots);
+  let grew = true;
+  while (grew) {
+    grew = false;
+    for (const [pid, ppid] of parents) {
+      if (!tree.has(pid) && tree.has(ppid)) {
+        tree.add(pid);
+        grew = true;
+      }
+    }
+  }
+  return [...tree];
+}
+
+function pssKiB(pids) {
+  let total = 0;
+  for (const pid of pids) {
+    try {
+      const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
+      if (m) total += Number(m[1]);
+    } catch {
+      // exited
+    }
+  }
+  return total;
+}
+
+async function startAndMeasure(exe, args, readyCss) {
+  const t0 = performance.now();
+  const s = await Session.start(exe, args);
+  for (const css of readyCss) {
+    for (;;) {
+      if (await s.find(css)) break;
+      await sleep(10);
+    }
+  }
+  const startMs = performance.now() - t0;
+  await sleep(10_000);
+  const pids = processTree(exe);
+  const pss = pssKiB(pids);
+  return { s, startMs, pssMiB: pss / 1024, processes: pids.length };
+}
+
+const stats = (xs) => {
+  const v = [...xs].sort((a, b) => a - b);
+  const q = (p) => v[Math.min(v.length - 1, Math.floor(p * v.length))];
+  return { n: v.length, median: q(0.5), p95: q(0.95), min: v[0], max: v[v.length - 1] };
+};
+const round = (o) => Object.fromEntries(Object.entries(o).map(([k, v]) => [k, typeof v === 'number' ? Math.round(v * 10) / 10 : v]));
+
+try {
+  await driverReady();
+  execFileSync(CLI, ['demo', '--db', join(work, 'badges.db'), '--attendees', String(ATTENDEES),
+    '--badges', join(work, 'badges'), '--snapshot', join(work, 'snapshot.json')], { stdio: 'ignore' });
+  const snapshot = JSON.parse(readFileSync(join(work, 'snapshot.json'), 'utf8'));
+
+  const hello = { start: [], pss: [] };
+  const app = { start: [], pss: [], processes: 0 };
+  for (let i = 0; i < RUNS; i++) {
+    const h = await startAndMeasure(HELLO, [], ['#hello']);
+    hello.start.push(h.startMs);
+    hello.pss.push(h.pssMiB);
+    await h.s.end();
+    await sleep(1000);
+
+    const data = join(work, `data-${i}`);
+    const frames = join(work, `frames-${i}`);
+    mkdirSync(frames);
+    const a = await startAndMeasure(APP, ['--data-dir', data, '--demo', '--demo-attendees', String(ATTENDEES),
+      '--frames', frames, '--fps', '15'], ['[data-testid="verdict-banner"][data-state="idle"]', '[data-testid="camera-frame"]']);
+    app.start.push(a.startMs);
+    app.pss.push(a.pssMiB);
+    app.processes = a.processes;
+
+    if (i === RUNS - 1) {
+      // Frame -> banner, on the last app session.
+      await a.s.exec(`
+        window.__banner = [];
+        let last = null;
+        new MutationObserver(() => {
+          const b = document.querySelector('[data-testid="verdict-banner"]');
+          const id = b && b.getAttribute('data-reading');
+          if (id && id !== last) {
+            last = id;
+            const dom = performance.timeOrigin + performance.now();
+            requestAnimationFrame(() => window.__banner.push([id, dom, performance.timeOrigin + performance.now()]));
+          }
+        }).observe(document.body, { subtree: true, childList: true, attributes: true });
+      `);
+      const people = snapshot.attendance.slice(10, 10 + SCANS).map((x) => x.attendee);
+      for (const [k, p] of people.entries()) {
+        const name = `${String(k).padStart(4, '0')}.png`;
+        copyFileSync(join(work, 'badges', `${p.id}.png`), join(frames, `.${name}`));
+        renameSync(join(frames, `.${name}`), join(frames, name));
+        for (let w = 0; w < 200; w++) {
+          const n = await a.s.exec('return window.__banner.length');
+          if (n > k) break;
+          await sleep(20);
+        }
+      }
+      const banner = await a.s.exec('return window.__banner');
+      const captured = new Map(
+        readFileSync(latencyLog, 'utf8').trim().split('\n').map((l) => l.split(',')).map(([id, cap, ev]) => [id, [Number(cap), Number(ev)]]),
+      );
+      const toPaint = [];
+      const toEvent = [];
+      for (const [id, , painted] of banner) {
+        const c = captured.get(id);
+        if (!c) continue;
+        toPaint.push(painted - c[0]);
+        toEvent.push(c[1] - c[0]);
+      }
+      app.frameToBanner = round(stats(toPaint));
+      app.frameToEvent = round(stats(toEvent));
+    }
+    await a.s.end();
+    await sleep(1000);
+  }
+  const result = {
+    profile: PROFILE,
+    runs: RUNS,
+    hello: { startMs: round(stats(hello.start)), pssMiB: round(stats(hello.pss)) },
+    app: {
+      startMs: round(stats(app.start)),
+      pssMiB: round(stats(app.pss)),
+      processes: app.processes,
+      frameToBannerMs: app.frameToBanner,
+      frameToEventMs: app.frameToEvent,
+    },
+  };
+  result.ratios = {
+    start: Math.round((result.app.startMs.median / result.hello.startMs.median) * 100) / 100,
+    pss: Math.round((result.app.pssMiB.median / result.hello.pssMiB.median) * 100) / 100,
+  };
+  console.log(JSON.stringify(result, null, 2));
+} finally {
+  driver.kill();
+  rmSync(work, { recursive: true, force: true });
+}

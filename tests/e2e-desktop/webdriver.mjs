@@ -1,0 +1,112 @@
+// Plain WebDriver over HTTP against tauri-driver: just what the desktop tests need, so the
+// test has no npm dependencies.
+
+import { writeFileSync } from 'node:fs';
+
+export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+const PORT = Number(process.env.TAURI_DRIVER_PORT ?? 4444);
+const WD = `http://127.0.0.1:${PORT}`;
+// Generous: the first WebKit start on a busy 2-core CI machine is slow. Not a timing
+// assertion, only how long we wait before calling it a failure.
+export const WAIT_MS = Number(process.env.E2E_WAIT_MS ?? 60_000);
+export const PORT_NUMBER = PORT;
+
+// ---------------------------------------------------------------------------------------
+// WebDriver over HTTP
+// ---------------------------------------------------------------------------------------
+
+export async function wd(method, path, body) {
+  const res = await fetch(`${WD}${path}`, {
+    method,
+    headers: { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const json = await res.json().catch(() => ({}));
+  if (!res.ok) {
+    const v = json.value ?? {};
+    throw new Error(`${method} ${path}: ${res.status} ${v.error ?? ''} ${v.message ?? JSON.stringify(json)}`);
+  }
+  return json.value;
+}
+
+const ELEMENT = 'element-6066-11e4-a52e-4f735466cecf'; // the W3C web element key
+
+export class Session {
+  constructor(id) {
+    this.id = id;
+  }
+  static async start(application, args) {
+    const value = await wd('POST', '/session', {
+      capabilities: { alwaysMatch: { 'tauri:options': { application, args } } },
+    });
+    return new Session(value.sessionId);
+  }
+  p(path) {
+    return `/session/${this.id}${path}`;
+  }
+  async find(css) {
+    try {
+      const v = await wd('POST', this.p('/element'), { using: 'css selector', value: css });
+      return v[ELEMENT];
+    } catch {
+      return null;
+    }
+  }
+  async findXPath(xpath) {
+    try {
+      const v = await wd('POST', this.p('/element'), { using: 'xpath', value: xpath });
+      return v[ELEMENT];
+    } catch {
+      return null;
+    }
+  }
+  async waitFor(css, what = css) {
+    const deadline = Date.now() + WAIT_MS;
+    while (Date.now() < deadline) {
+      const el = await this.find(css);
+      if (el) return el;
+      await sleep(100);
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  }
+  async text(el) {
+    return wd('GET', this.p(`/element/${el}/text`));
+  }
+  /** The element's text content (WebDriver's rendered text is empty mid fade-in). */
+  async textOf(css) {
+    return this.exec('const e = document.querySelector(arguments[0]); return e ? e.textContent.replace(/\\s+/g, " ").trim() : null;', [css]);
+  }
+  async attr(el, name) {
+    return wd('GET', this.p(`/element/${el}/attribute/${name}`));
+  }
+  async click(el) {
+    return wd('POST', this.p(`/element/${el}/click`), {});
+  }
+  async type(el, text) {
+    return wd('POST', this.p(`/element/${el}/value`), { text });
+  }
+  async exec(script, args = []) {
+    return wd('POST', this.p('/execute/sync'), { script, args });
+  }
+  async screenshot(path) {
+    const b64 = await wd('GET', this.p('/screenshot'));
+    writeFileSync(path, Buffer.from(b64, 'base64'));
+  }
+  async end() {
+    await wd('DELETE', `/session/${this.id}`).catch(() => {});
+  }
+}
+
+
+/** Waits until tauri-driver answers. */
+export async function driverReady() {
+  for (let i = 0; ; i++) {
+    try {
+      await wd('GET', '/status');
+      return;
+    } catch (e) {
+      if (i > 200) throw new Error(`tauri-driver did not start: ${e.message}`);
+      await sleep(100);
+    }
+  }
+}
