@@ -413,3 +413,31 @@ async fn an_exhausted_schedule_fails_the_delivery_and_resend_revives_it() {
         .collect();
     assert_eq!(ids, HashSet::from([d.id.clone()]));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_lost_key_is_reported_and_nothing_is_sent_unsigned() {
+    let dir = tempfile::tempdir().unwrap();
+    let (db, mut store) = demo_store(dir.path(), 5);
+    let rx = Receiver::new();
+    let port = rx.serve(0).await;
+    webhook::add_subscription(
+        store.connection(),
+        &SecretBox::from_key(KEY),
+        &format!("http://127.0.0.1:{port}/k"),
+        &[Topic::CheckpointReadingCreated],
+    )
+    .unwrap();
+    scan_all(&mut store, 5);
+    let other = SecretBox::from_key([3; 32]);
+    let dispatcher = Dispatcher::open(&db, other, config(10, 500)).unwrap();
+    let r = dispatcher.deliver_due().await.unwrap();
+    assert_eq!(r.attempted, 0);
+    assert_eq!(r.errors.len(), 1, "{r:?}");
+    assert!(rx.received().is_empty());
+    assert!(
+        webhook::deliveries(store.connection(), &DeliveryFilter::default())
+            .unwrap()
+            .iter()
+            .all(|d| d.state == "pending" && d.attempts == 0)
+    );
+}

@@ -250,8 +250,11 @@ impl Dispatcher {
                 let secret = match self.inner.secrets.open(&sealed) {
                     Ok(s) => s,
                     Err(e) => {
+                        // Wrong or lost key: nothing to sign with. Retry in a minute rather
+                        // than on every poll, so the log is not flooded.
                         tracing::error!(subscription = %id, error = %e, "cannot open webhook secret");
                         report.errors.push(format!("{id}: {e}"));
+                        paused.insert(id, now + 60_000_000);
                         continue;
                     }
                 };

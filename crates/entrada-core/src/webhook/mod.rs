@@ -30,7 +30,7 @@ pub use schedule::RetrySchedule;
 pub use signature::{VerifyError, verify_eventwo, verify_standard};
 pub use topic::{Topic, TopicError};
 
-pub(crate) use outbox::{reading_created, reading_undone};
+pub use outbox::{reading_created, reading_undone};
 
 /// Errors of the webhook module, each one a thing an operator can fix.
 #[derive(Debug, thiserror::Error)]

@@ -310,10 +310,13 @@ fn fires_on_device(conn: &Connection) -> crate::Result<bool> {
     Ok(!matches!(v.as_deref(), Some("off" | "false" | "0")))
 }
 
-/// Hook called by [`crate::Store::scan`] for an accepted reading made on this device,
-/// inside its transaction. Readings learnt from other devices never come through here:
-/// the device that made a reading fires its webhook.
-pub(crate) fn reading_created(conn: &Connection, reading: &ReadingId) -> crate::Result<()> {
+/// Queues `checkpoint_reading_created` for the stored, accepted reading `reading`, inside
+/// the caller's transaction. Called by [`crate::Store::scan`] (and the hub's batch scan)
+/// for readings made here. Readings learnt from other devices never come through here:
+/// the device that made a reading fires its webhook. A hub that should fire for readings
+/// pushed by devices calls this in its ingest transaction (and devices set
+/// [`FIRE_ON_DEVICE_KEY`] to `off`).
+pub fn reading_created(conn: &Connection, reading: &ReadingId) -> crate::Result<()> {
     let topic = Topic::CheckpointReadingCreated;
     if listeners(conn, topic)?.is_empty() || !fires_on_device(conn)? {
         return Ok(());
@@ -324,8 +327,9 @@ pub(crate) fn reading_created(conn: &Connection, reading: &ReadingId) -> crate::
     Ok(())
 }
 
-/// Hook called by [`crate::Store::undo`]: `entrada_checkpoint_reading_undone`.
-pub(crate) fn reading_undone(
+/// Queues `entrada_checkpoint_reading_undone` for the undo `undo` of `original`, inside
+/// the caller's transaction; called by [`crate::Store::undo`].
+pub fn reading_undone(
     conn: &Connection,
     undo: &ReadingId,
     original: &ReadingId,
