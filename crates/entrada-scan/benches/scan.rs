@@ -237,6 +237,10 @@ fn write_frames(dir: &Path, w: u32, h: u32) -> Vec<(PathBuf, String, String)> {
     manifest
 }
 
+/// Per frame kind: frames, frames read, wall ms, cpu ms.
+#[derive(Default)]
+struct KindStats(usize, usize, Vec<f64>, Vec<f64>);
+
 fn bench_frames(dir: &Path, manifest: &[(PathBuf, String, String)], w: u32, h: u32) {
     let frames: Vec<(LumaImage, &str, &str)> = manifest
         .iter()
@@ -245,9 +249,9 @@ fn bench_frames(dir: &Path, manifest: &[(PathBuf, String, String)], w: u32, h: u
     let mut live = FrameDecoder::default();
     let mut all = Vec::new();
     let mut all_cpu = Vec::new();
-    let mut by_kind: std::collections::BTreeMap<&str, (usize, usize, Vec<f64>, Vec<f64>)> =
-        Default::default();
+    let mut by_kind: std::collections::BTreeMap<&str, KindStats> = Default::default();
     let mut false_reads = 0;
+    let mut holds: std::collections::BTreeMap<&str, bool> = Default::default();
     // Warm-up (page faults, allocator), not measured.
     for (img, _, _) in frames.iter().take(5) {
         live.decode(img);
@@ -263,8 +267,12 @@ fn bench_frames(dir: &Path, manifest: &[(PathBuf, String, String)], w: u32, h: u
         all_cpu.push(cpu);
         let e = by_kind.entry(kind).or_default();
         e.0 += 1;
-        if !expected.is_empty() && found.iter().any(|d| corpus::matches(&d.text, expected)) {
+        let read = !expected.is_empty() && found.iter().any(|d| corpus::matches(&d.text, expected));
+        if read {
             e.1 += 1;
+        }
+        if *kind == "badge" {
+            *holds.entry(expected).or_default() |= read;
         }
         if expected.is_empty() && !found.is_empty() {
             false_reads += 1;
@@ -282,7 +290,7 @@ fn bench_frames(dir: &Path, manifest: &[(PathBuf, String, String)], w: u32, h: u
         "| frames | kind | read | median ms (cpu) | p95 ms (cpu) | max ms (cpu) | median ms (wall) | p95 ms (wall) |"
     );
     println!("|---|---|---|---|---|---|---|---|");
-    for (kind, (n, ok, times, cpu)) in by_kind {
+    for (kind, KindStats(n, ok, times, cpu)) in by_kind {
         let t = sorted(times);
         let c = sorted(cpu);
         println!(
@@ -304,6 +312,16 @@ fn bench_frames(dir: &Path, manifest: &[(PathBuf, String, String)], w: u32, h: u
         pct(&all, 0.95)
     );
     println!("false reads on empty frames: {false_reads}");
+    let missed: Vec<&str> = holds
+        .iter()
+        .filter(|(_, r)| !**r)
+        .map(|(p, _)| &p[p.len() - 5..p.len() - 3])
+        .collect();
+    println!(
+        "badges read within their 5-frame hold: {}/{} (missed holds, by number: {missed:?})",
+        holds.values().filter(|r| **r).count(),
+        holds.len()
+    );
     println!();
     let _ = Decoder::name(&RqrrDecoder);
 }
