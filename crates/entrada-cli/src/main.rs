@@ -39,6 +39,8 @@ enum Command {
     Cameras(cmd::cameras::Args),
     /// Create a deterministic demo replica (and optionally its badges and snapshot).
     Demo(cmd::demo::Args),
+    /// Run the reference upstream server (Access API + sync extensions).
+    Hub(cmd::hub::Args),
     /// Webhook subscriptions, delivery, the delivery log and signature checks.
     Webhooks(cmd::webhooks::Args),
     /// Replicate with the upstream: push readings, pull the event (once, or --watch).
@@ -63,6 +65,7 @@ fn main() -> ExitCode {
         Command::Readings(args) => cmd::readings::run(args),
         Command::Search(args) => cmd::search::run(args),
         Command::Demo(args) => cmd::demo::run(args),
+        Command::Hub(args) => cmd::hub::run(args),
         Command::Decode(args) => cmd::decode::run(args),
         Command::Cameras(args) => cmd::cameras::run(args),
         Command::Webhooks(args) => cmd::webhooks::run(args),

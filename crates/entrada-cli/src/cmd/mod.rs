@@ -3,6 +3,7 @@
 pub mod cameras;
 pub mod decode;
 pub mod demo;
+pub mod hub;
 pub mod import;
 pub mod kiosk_pin;
 pub mod occupancy;

@@ -6,7 +6,9 @@
 //! is safe; the benchmark (`docs/benchmarks.md`) shows what that costs against a bare
 //! insert+commit with the same settings.
 
+pub mod admin;
 mod apply;
+mod batch;
 mod device;
 mod import;
 mod ingest;

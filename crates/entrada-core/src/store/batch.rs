@@ -1,0 +1,94 @@
+//! Group commit for servers: judge many scans in one transaction.
+//!
+//! A durable commit (`synchronous = FULL`) costs an fsync; a hub answering many doors at
+//! once would spend its life waiting for the disk if every access were its own transaction.
+//! [`Store::scan_many`] judges a batch one request after the other inside ONE transaction –
+//! each request sees the readings of the ones before it, so `max_readings` and room capacity
+//! hold exactly as if they had been serialised – and commits once. Nothing is answered
+//! before that commit, so every 201 is still a reading on disk.
+
+use rusqlite::TransactionBehavior;
+
+use super::Store;
+use super::scan::{NewReading, evaluate, insert_reading};
+use crate::domain::{ReadingId, ReadingKind, ScanOutcome, SyncState};
+use crate::error::Result;
+use crate::store::{ScanRequest, Subject};
+use crate::time;
+
+impl Store {
+    /// Judges and records `requests` in order, in one transaction, and returns one result
+    /// per request: a request that fails on its own (unknown checkpoint) is rolled back to
+    /// its savepoint and does not disturb the others. Like [`Store::scan`], an accepted
+    /// reading queues its `checkpoint_reading_created` webhook in the same transaction.
+    pub fn scan_many(&mut self, requests: &[ScanRequest<'_>]) -> Result<Vec<Result<ScanOutcome>>> {
+        let device = self.device.clone();
+        let mut tx = self
+            .conn
+            .transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let mut results = Vec::with_capacity(requests.len());
+        for req in requests {
+            let sp = tx.savepoint()?;
+            let at = req.at.unwrap_or_else(|| time::now().fixed_offset());
+            let one = (|| -> Result<ScanOutcome> {
+                let eval = evaluate(&sp, req.checkpoint, req.subject, at)?;
+                let id = ReadingId(uuid::Uuid::now_v7().to_string());
+                let reading_date = at.to_rfc3339();
+                let (payload, kind) = match req.subject {
+                    Subject::Payload(p) => (
+                        Some(&p[..p.len().min(crate::badge::MAX_PAYLOAD_BYTES)]),
+                        ReadingKind::Scan,
+                    ),
+                    Subject::Attendee(_) => (None, ReadingKind::Manual),
+                };
+                let accepted = eval.verdict.is_accepted();
+                insert_reading(
+                    &sp,
+                    &NewReading {
+                        id: &id,
+                        device_id: &device.id,
+                        device_name: req.device_name.unwrap_or(&device.name),
+                        device_seq: None,
+                        event_id: &eval.checkpoint.event_id,
+                        checkpoint_id: &eval.checkpoint.id,
+                        attendee_id: eval.attendee_id.as_ref(),
+                        payload,
+                        verdict: eval.verdict,
+                        accepted,
+                        kind,
+                        undoes: None,
+                        direction: eval.checkpoint.direction,
+                        room_id: eval.checkpoint.room_id.as_ref(),
+                        reading_date: &reading_date,
+                        reading_ts: time::micros(&at),
+                        sync_state: SyncState::Pending,
+                        upstream_verdict: None,
+                    },
+                )?;
+                if accepted {
+                    crate::webhook::reading_created(&sp, &id)?;
+                }
+                Ok(ScanOutcome {
+                    verdict: eval.verdict,
+                    accepted,
+                    reading_id: id,
+                    attendee_id: eval.attendee_id,
+                    message: eval.verdict.message().to_owned(),
+                    reading_date,
+                })
+            })();
+            match one {
+                Ok(outcome) => {
+                    sp.commit()?;
+                    results.push(Ok(outcome));
+                }
+                Err(e) => {
+                    drop(sp); // rolls back to the savepoint
+                    results.push(Err(e));
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(results)
+    }
+}
