@@ -50,7 +50,7 @@ pub fn choose_checkpoint(app: Ctx<'_>, checkpoint_id: String) -> Res<AppState> {
 
 #[tauri::command(async)]
 pub fn start_pull(app: Ctx<'_>) -> Res<PullSummary> {
-    app.start_pull()
+    app.inner().start_pull()
 }
 
 #[tauri::command(async)]

@@ -68,6 +68,7 @@ impl App {
             "scan judged"
         );
         self.emit(AppEvent::ScanResult(Box::new(result.clone())));
+        self.upstream.nudge();
         if let Ok(status) = self.sync_status() {
             self.emit(AppEvent::SyncStatus(status));
         }

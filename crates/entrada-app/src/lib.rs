@@ -18,6 +18,7 @@ pub mod frames;
 pub mod kiosk;
 mod meta;
 pub mod types;
+mod upstream;
 pub mod webhooks;
 
 use std::path::{Path, PathBuf};
@@ -116,6 +117,7 @@ pub struct App {
     camera: camera::CameraManager,
     kiosk: kiosk::KioskLock,
     forced: Mutex<ForcedMode>,
+    upstream: upstream::UpstreamLink,
 }
 
 impl App {
@@ -128,14 +130,17 @@ impl App {
             )
         })?;
         let store = Store::open(config.data_dir.join("replica.db"))?;
-        Ok(Arc::new(App {
+        let app = Arc::new(App {
             camera: camera::CameraManager::new(config.frames.clone()),
             config,
             store: Mutex::new(store),
             shell,
             kiosk: kiosk::KioskLock::default(),
             forced: Mutex::new(ForcedMode::Auto),
-        }))
+            upstream: upstream::UpstreamLink::new(),
+        });
+        app.resume_sync(&app.store())?;
+        Ok(app)
     }
 
     pub fn config(&self) -> &AppConfig {
@@ -160,6 +165,11 @@ impl App {
             Some(id) => store.checkpoint(&CheckpointId::new(id.clone()))?,
             None => None,
         };
+        // Chosen from the upstream's list during setup, not pulled yet.
+        let pending = match (&checkpoint, &m.checkpoint) {
+            (None, Some(id)) => self.remote_checkpoint(id),
+            _ => None,
+        };
         let event = match &checkpoint {
             Some(_) => m
                 .event
@@ -171,7 +181,8 @@ impl App {
         };
         let checkpoint = checkpoint
             .map(|c| checkpoint_view(&store, m.event.as_deref().unwrap_or(""), &c))
-            .transpose()?;
+            .transpose()?
+            .or(pending);
         let mode = if checkpoint.is_none() || !m.pulled {
             AppMode::Setup
         } else {
@@ -193,6 +204,9 @@ impl App {
     }
 
     fn online(&self, m: &meta::Meta) -> bool {
+        if let Some(engine) = self.upstream.engine() {
+            return engine.is_online();
+        }
         let forced = *self.forced.lock().unwrap_or_else(|p| p.into_inner());
         forced != ForcedMode::Offline && m.upstream.is_some()
     }
@@ -225,6 +239,9 @@ impl App {
 
     /// `list_events`: the events in the replica (the upstream's list after a connect).
     pub fn list_events(&self) -> Result<Vec<EventSummary>> {
+        if let Some(events) = self.remote_events()? {
+            return Ok(events);
+        }
         let store = self.store();
         let ids: Vec<String> = store
             .events()?
@@ -242,6 +259,9 @@ impl App {
 
     /// `list_checkpoints`.
     pub fn list_checkpoints(&self, event_id: &str) -> Result<Vec<Checkpoint>> {
+        if let Some(list) = self.remote_checkpoints(event_id)? {
+            return Ok(list);
+        }
         let store = self.store();
         store
             .checkpoints(Some(event_id))?
@@ -256,25 +276,32 @@ impl App {
         {
             let store = self.store();
             let id = CheckpointId::new(checkpoint_id);
-            let Some(event) =
-                entrada_core::store::admin::checkpoint_event(store.connection(), &id)?
-            else {
-                return Err(AppError::not_found(format!(
-                    "no such checkpoint: {checkpoint_id}"
-                )));
+            let local = entrada_core::store::admin::checkpoint_event(store.connection(), &id)?;
+            let event = match (local, self.remote_checkpoint(checkpoint_id)) {
+                (Some(event), _) => event.to_string(),
+                (None, Some(cp)) => cp.event_id,
+                (None, None) => {
+                    return Err(AppError::not_found(format!(
+                        "no such checkpoint: {checkpoint_id}"
+                    )));
+                }
             };
             let mut m = meta::load(&store)?;
             m.checkpoint = Some(checkpoint_id.to_owned());
-            m.event = Some(event.to_string());
+            m.event = Some(event);
             meta::save(&store, &m)?;
         }
         self.app_state()
     }
 
-    /// `start_pull` for the replica-only setups (demo): the data is already here, so the
-    /// pull only reports it. Connecting to a real upstream goes through the sync engine.
-    pub fn start_pull(&self) -> Result<PullSummary> {
+    /// `start_pull`: the first pull from the connected upstream (sync engine), or for the
+    /// demo, whose data is already here, a report of what the replica holds.
+    pub fn start_pull(self: &Arc<Self>) -> Result<PullSummary> {
         let started = std::time::Instant::now();
+        let event = meta::load(&self.store())?
+            .event
+            .ok_or_else(AppError::not_configured)?;
+        let remote = self.pull_from_upstream(&event)?;
         let (attendees, checkpoints) = {
             let store = self.store();
             let mut m = meta::load(&store)?;
@@ -294,6 +321,14 @@ impl App {
             meta::save(&store, &m)?;
             (attendees.max(0) as u64, checkpoints)
         };
+        if let Some(summary) = remote {
+            self.emit(AppEvent::PullProgress(PullProgress {
+                stage: "done".to_owned(),
+                done: attendees,
+                total: attendees,
+            }));
+            return Ok(summary);
+        }
         for stage in [
             "events",
             "checkpoints",
@@ -317,30 +352,11 @@ impl App {
         })
     }
 
-    /// `connect_upstream`.
-    pub fn connect_upstream(
-        &self,
-        url: &str,
-        _client_id: &str,
-        _client_secret: &str,
-    ) -> Result<Vec<EventSummary>> {
-        let parsed = url.trim();
-        if !(parsed.starts_with("http://") || parsed.starts_with("https://"))
-            || parsed.len() < "http://x".len()
-        {
-            return Err(AppError::new(
-                ErrorCode::InvalidUrl,
-                format!("not an http(s) URL: {url}"),
-            ));
-        }
-        Err(AppError::new(
-            ErrorCode::Unreachable,
-            format!("no upstream answered at {parsed}"),
-        ))
-    }
-
     /// `sync_status`: the outbox as the sync badge shows it.
     pub fn sync_status(&self) -> Result<SyncStatus> {
+        if let Some(engine) = self.upstream.engine() {
+            return Ok(upstream::status_view(&engine.status()));
+        }
         let store = self.store();
         let counts = store.outbox_counts()?;
         let m = meta::load(&store)?;
@@ -359,6 +375,9 @@ impl App {
     /// `set_forced_mode`.
     pub fn set_forced_mode(&self, mode: ForcedMode) -> Result<SyncStatus> {
         *self.forced.lock().unwrap_or_else(|p| p.into_inner()) = mode;
+        if let Some(engine) = self.upstream.engine() {
+            engine.set_forced(upstream::core_forced(mode));
+        }
         let status = self.sync_status()?;
         self.emit(AppEvent::SyncStatus(status.clone()));
         Ok(status)
@@ -366,6 +385,7 @@ impl App {
 
     /// `sync_now`.
     pub fn sync_now(&self) -> Result<SyncStatus> {
+        self.sync_cycle_now()?;
         let status = self.sync_status()?;
         self.emit(AppEvent::SyncStatus(status.clone()));
         Ok(status)

@@ -1,0 +1,360 @@
+//! First run against a real upstream (an Entrada hub or a plain Access API) and the
+//! background sync afterwards, through entrada-core's sync engine.
+//!
+//! `connect_upstream` checks the URL and the client credentials (an OAuth2 token) and lists
+//! the events, keeping the connection in memory only. `start_pull` creates the
+//! [`SyncEngine`], which stores the settings in the replica with the client secret sealed
+//! by the device's secret box, never in plain text. It then pulls the chosen event with
+//! progress and starts the background loop. On later starts the engine is reopened from
+//! the stored settings.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+
+use entrada_core::sync::{
+    Client, ForcedMode as CoreForced, Health, HealthPolicy, PullPhase, Settings as SyncSettings,
+    SyncEngine, SyncError, SyncOptions, Timeouts,
+};
+use entrada_core::{EventId, Store};
+
+use crate::error::{AppError, ErrorCode};
+use crate::types::*;
+use crate::{App, AppEvent, Result, meta};
+
+/// The sync side of the app: a small runtime for the engine and the pending connection.
+pub(crate) struct UpstreamLink {
+    runtime: Option<tokio::runtime::Runtime>,
+    engine: Mutex<Option<SyncEngine>>,
+    pending: Mutex<Option<Pending>>,
+}
+
+#[derive(Clone)]
+struct Pending {
+    url: String,
+    client_id: String,
+    client_secret: String,
+    client: Client,
+    /// Checkpoints listed from the upstream, by id, with their event.
+    checkpoints: HashMap<String, Checkpoint>,
+}
+
+impl UpstreamLink {
+    pub(crate) fn new() -> Self {
+        let runtime = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(1)
+            .thread_name("entrada-sync")
+            .enable_all()
+            .build()
+            .map_err(|e| tracing::error!(error = %e, "no sync runtime; the device stays offline"))
+            .ok();
+        Self {
+            runtime,
+            engine: Mutex::new(None),
+            pending: Mutex::new(None),
+        }
+    }
+
+    fn runtime(&self) -> Result<&tokio::runtime::Runtime> {
+        self.runtime
+            .as_ref()
+            .ok_or_else(|| AppError::internal("the sync runtime could not start"))
+    }
+
+    pub(crate) fn engine(&self) -> Option<SyncEngine> {
+        lock(&self.engine).clone()
+    }
+
+    /// Pushes soon after a scan (the engine pushes at once when online).
+    pub(crate) fn nudge(&self) {
+        if let Some(e) = self.engine() {
+            e.nudge();
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+/// Plain words for the UI: the contract's error codes.
+fn sync_error(e: SyncError) -> AppError {
+    let message = e.to_string();
+    let lower = message.to_lowercase();
+    let code = match &e {
+        SyncError::Config(_) => ErrorCode::InvalidUrl,
+        SyncError::Auth(_) => ErrorCode::Unauthorized,
+        SyncError::Http { status: 401, .. } => ErrorCode::Unauthorized,
+        SyncError::Http { status: 403, .. } => ErrorCode::Forbidden,
+        SyncError::Http { status: 404, .. } | SyncError::NoSuchEvent(_) => ErrorCode::NotFound,
+        SyncError::Unreachable(_) if lower.contains("certificate") || lower.contains("tls") => {
+            ErrorCode::Tls
+        }
+        SyncError::Unreachable(_) if lower.contains("timed out") || lower.contains("timeout") => {
+            ErrorCode::Timeout
+        }
+        SyncError::Unreachable(_) => ErrorCode::Unreachable,
+        _ => ErrorCode::Internal,
+    };
+    AppError::new(code, message)
+}
+
+pub(crate) fn core_forced(mode: ForcedMode) -> CoreForced {
+    match mode {
+        ForcedMode::Auto => CoreForced::Auto,
+        ForcedMode::Online => CoreForced::Online,
+        ForcedMode::Offline => CoreForced::Offline,
+    }
+}
+
+fn forced_view(mode: CoreForced) -> ForcedMode {
+    match mode {
+        CoreForced::Auto => ForcedMode::Auto,
+        CoreForced::Online => ForcedMode::Online,
+        CoreForced::Offline => ForcedMode::Offline,
+    }
+}
+
+/// The contract's `SyncStatus` from the engine's.
+pub(crate) fn status_view(s: &entrada_core::sync::SyncStatus) -> SyncStatus {
+    SyncStatus {
+        online: s.online,
+        forced_mode: forced_view(s.forced),
+        syncing: s.syncing,
+        last_sync_at: s.last_success.clone(),
+        backlog: s.backlog,
+        conflicts: s.conflicts,
+        last_error: s.last_error.clone(),
+    }
+}
+
+fn event_view(e: &entrada_core::Event) -> EventSummary {
+    let text = |k: &str| e.extra.get(k).and_then(|v| v.as_str()).map(str::to_owned);
+    EventSummary {
+        id: e.id.to_string(),
+        name: e.name.clone(),
+        date_from: text("date_from"),
+        date_to: text("date_to"),
+        attendee_count: None,
+    }
+}
+
+impl App {
+    /// `connect_upstream`: token + event list; nothing is stored until the first pull.
+    pub fn connect_upstream(
+        &self,
+        url: &str,
+        client_id: &str,
+        client_secret: &str,
+    ) -> Result<Vec<EventSummary>> {
+        let url = url.trim();
+        let parsed = url::Url::parse(url)
+            .map_err(|e| AppError::new(ErrorCode::InvalidUrl, format!("{url}: {e}")))?;
+        if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() {
+            return Err(AppError::new(
+                ErrorCode::InvalidUrl,
+                format!("{url}: not an http(s) address"),
+            ));
+        }
+        if client_id.trim().is_empty() || client_secret.is_empty() {
+            return Err(AppError::invalid("the client id and secret are required"));
+        }
+        let client = Client::new(
+            url,
+            client_id.trim(),
+            client_secret,
+            Timeouts::default(),
+            Health::new(HealthPolicy::default()),
+        )
+        .map_err(sync_error)?;
+        let rt = self.upstream.runtime()?;
+        let (kind, events) = rt
+            .block_on(async {
+                client.token().await?;
+                let caps = client.capabilities().await?;
+                let events = client.events().await?;
+                Ok::<_, SyncError>((caps, events))
+            })
+            .map_err(sync_error)?;
+        let kind = if kind.extensions.is_empty() {
+            "access_api"
+        } else {
+            "hub"
+        };
+        tracing::info!(url, kind, events = events.len(), "upstream connected");
+        *lock(&self.upstream.pending) = Some(Pending {
+            url: url.to_owned(),
+            client_id: client_id.trim().to_owned(),
+            client_secret: client_secret.to_owned(),
+            client,
+            checkpoints: HashMap::new(),
+        });
+        {
+            let store = self.store();
+            let mut m = meta::load(&store)?;
+            m.upstream = Some(Upstream {
+                url: url.to_owned(),
+                kind: kind.to_owned(),
+            });
+            meta::save(&store, &m)?;
+        }
+        Ok(events.iter().map(event_view).collect())
+    }
+
+    /// The upstream's events while connecting; the replica's afterwards.
+    pub(crate) fn remote_events(&self) -> Result<Option<Vec<EventSummary>>> {
+        let Some(p) = lock(&self.upstream.pending).clone() else {
+            return Ok(None);
+        };
+        let events = self
+            .upstream
+            .runtime()?
+            .block_on(p.client.events())
+            .map_err(sync_error)?;
+        Ok(Some(events.iter().map(event_view).collect()))
+    }
+
+    /// The upstream's checkpoints of `event_id` while connecting.
+    pub(crate) fn remote_checkpoints(&self, event_id: &str) -> Result<Option<Vec<Checkpoint>>> {
+        let Some(p) = lock(&self.upstream.pending).clone() else {
+            return Ok(None);
+        };
+        let list = self
+            .upstream
+            .runtime()?
+            .block_on(p.client.checkpoints(&EventId::new(event_id)))
+            .map_err(sync_error)?;
+        let views: Vec<Checkpoint> = list
+            .iter()
+            .map(|c| Checkpoint {
+                id: c.id.to_string(),
+                event_id: event_id.to_owned(),
+                name: c.name.clone(),
+                direction: c.direction.as_str().to_owned(),
+                room_name: None,
+                active: c.active,
+            })
+            .collect();
+        if let Some(p) = lock(&self.upstream.pending).as_mut() {
+            for v in &views {
+                p.checkpoints.insert(v.id.clone(), v.clone());
+            }
+        }
+        Ok(Some(views))
+    }
+
+    /// A checkpoint listed from the upstream but not pulled yet.
+    pub(crate) fn remote_checkpoint(&self, id: &str) -> Option<Checkpoint> {
+        lock(&self.upstream.pending)
+            .as_ref()
+            .and_then(|p| p.checkpoints.get(id).cloned())
+    }
+
+    /// `start_pull` against a real upstream: the first full pull with progress, then the
+    /// background loop.
+    pub(crate) fn pull_from_upstream(self: &Arc<Self>, event: &str) -> Result<Option<PullSummary>> {
+        let Some(p) = lock(&self.upstream.pending).clone() else {
+            return Ok(None);
+        };
+        let started = std::time::Instant::now();
+        let db = self.config.data_dir.join("replica.db");
+        let engine = SyncEngine::with_options(
+            &db,
+            Some(SyncSettings {
+                upstream: p.url.clone(),
+                client_id: p.client_id.clone(),
+                client_secret: p.client_secret.clone(),
+                event_id: EventId::new(event),
+            }),
+            SyncOptions::default(),
+        )
+        .map_err(sync_error)?;
+        let weak: Weak<App> = Arc::downgrade(self);
+        engine.set_progress_hook(Some(Arc::new(move |pr| {
+            if let Some(app) = weak.upgrade() {
+                let stage = match pr.phase {
+                    PullPhase::Download => "attendees",
+                    PullPhase::Apply => "readings",
+                };
+                app.emit(AppEvent::PullProgress(PullProgress {
+                    stage: stage.to_owned(),
+                    done: pr.done,
+                    total: pr.total.unwrap_or(pr.done).max(pr.done),
+                }));
+            }
+        })));
+        let summary = self
+            .upstream
+            .runtime()?
+            .block_on(engine.sync_once())
+            .map_err(sync_error)?;
+        engine.set_progress_hook(None);
+        *lock(&self.upstream.pending) = None;
+        self.start_sync_loop(engine)?;
+        let store = self.store();
+        let attendees: i64 = store.connection().query_row(
+            "SELECT count(*) FROM attendance WHERE event_id = ?1",
+            [event],
+            |r| r.get(0),
+        )?;
+        let checkpoints = store.checkpoints(Some(event))?.len() as u64;
+        tracing::info!(pulled = summary.pulled, "first pull done");
+        Ok(Some(PullSummary {
+            attendees: attendees.max(0) as u64,
+            checkpoints,
+            photos: 0,
+            took_ms: started.elapsed().as_millis() as u64,
+        }))
+    }
+
+    /// Reopens the engine from the settings stored in the replica (later starts).
+    pub(crate) fn resume_sync(self: &Arc<Self>, store: &Store) -> Result<()> {
+        let m = meta::load(store)?;
+        let remote = m
+            .upstream
+            .as_ref()
+            .is_some_and(|u| u.kind == "hub" || u.kind == "access_api");
+        if !remote || !m.pulled {
+            return Ok(());
+        }
+        let db = self.config.data_dir.join("replica.db");
+        match SyncEngine::with_options(&db, None, SyncOptions::default()) {
+            Ok(engine) => self.start_sync_loop(engine),
+            Err(e) => {
+                tracing::warn!(error = %e, "sync settings unusable; the device works offline");
+                Ok(())
+            }
+        }
+    }
+
+    fn start_sync_loop(self: &Arc<Self>, engine: SyncEngine) -> Result<()> {
+        let rt = self.upstream.runtime()?;
+        let mut changes = engine.subscribe();
+        let weak = Arc::downgrade(self);
+        rt.spawn(async move {
+            while changes.changed().await.is_ok() {
+                let status = status_view(&changes.borrow_and_update());
+                match weak.upgrade() {
+                    Some(app) => app.emit(AppEvent::SyncStatus(status)),
+                    None => break,
+                }
+            }
+        });
+        let looping = engine.clone();
+        rt.spawn(async move { looping.run(std::future::pending::<()>()).await });
+        *lock(&self.upstream.engine) = Some(engine);
+        Ok(())
+    }
+
+    /// `sync_now` with an engine: a full cycle in the background.
+    pub(crate) fn sync_cycle_now(&self) -> Result<bool> {
+        let Some(engine) = self.upstream.engine() else {
+            return Ok(false);
+        };
+        self.upstream.runtime()?.spawn(async move {
+            if let Err(e) = engine.sync_once().await {
+                tracing::info!(error = %e, "sync now failed");
+            }
+        });
+        Ok(true)
+    }
+}
