@@ -12,8 +12,11 @@ import sys
 import time
 from pathlib import Path
 
-from PIL import Image
-import zxingcpp
+try:
+    from PIL import Image
+    import zxingcpp
+except ImportError as e:
+    sys.exit(f"bench-scan-reference: {e}; pip install zxing-cpp pillow")
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH = ROOT / "target" / "scan-bench"
@@ -122,6 +125,7 @@ def main():
         for name, fn in decoders:
             allc, allw = [], []
             by = {}
+            holds = {}
             for img, kind, exp in frames:
                 out, cpu, wall = timed(fn, img)
                 allc.append(cpu)
@@ -131,9 +135,12 @@ def main():
                 b[1] += bool(exp) and any(t.strip() == exp for t in out)
                 b[2].append(cpu)
                 b[3].append(wall)
+                if kind == "badge":
+                    holds[exp] = holds.get(exp, False) or any(t.strip() == exp for t in out)
             for kind, (n, ok, c, w) in sorted(by.items()):
                 print(f"| {name} | {kind} | {n} | {ok} | {pct(c, .5):.2f} | {pct(c, .95):.2f} | {max(c):.2f} | {pct(w, .5):.2f} | {pct(w, .95):.2f} |")
             print(f"| {name} | all | {len(frames)} | - | **{pct(allc, .5):.2f}** | **{pct(allc, .95):.2f}** | {max(allc):.2f} | {pct(allw, .5):.2f} | {pct(allw, .95):.2f} |")
+            print(f"| {name} | badge holds read | {len(holds)} | {sum(holds.values())} | | | | | |")
         print()
 
 
