@@ -253,6 +253,16 @@ async fn subscription_lifecycle_log_resend_ping_and_verify_print_json() {
     assert_eq!(pinged[0]["status"], 200);
     assert_eq!(pinged[0]["outcome"], "delivered");
 
+    let firing = run(&db, &["webhooks", "device-firing", "--set", "off"]);
+    assert_eq!(firing[0]["device_firing"], "off");
+    scan(&db, &demo::snapshot(10).attendance[..3]);
+    assert_eq!(
+        run(&db, &["webhooks", "deliveries", "--state", "pending"]).len(),
+        0
+    );
+    let firing = run(&db, &["webhooks", "device-firing", "--set", "on"]);
+    assert_eq!(firing[0]["device_firing"], "on");
+
     let disabled = run(&db, &["webhooks", "disable", "--id", &id]);
     assert_eq!(disabled[0]["enabled"], false);
     scan(&db, &demo::snapshot(10).attendance[..3]);

@@ -103,6 +103,14 @@ enum Command {
         #[command(flatten)]
         tuning: Tuning,
     },
+    /// Whether this device fires webhooks for its own readings (default on); `--set off`
+    /// when the hub fires them for everyone.
+    DeviceFiring {
+        #[arg(long)]
+        db: PathBuf,
+        #[arg(long, value_parser = ["on", "off"])]
+        set: Option<String>,
+    },
     /// Check a received request's signatures (for receivers and debugging).
     Verify {
         /// The subscription's secret (whsec_…).
@@ -268,6 +276,14 @@ pub fn run(args: Args) -> Result<()> {
                 }
             })?;
             output::line(&report)
+        }
+        Command::DeviceFiring { db, set } => {
+            let store = conn(&db)?;
+            if let Some(value) = &set {
+                store.set_meta(webhook::FIRE_ON_DEVICE_KEY, value)?;
+            }
+            let on = webhook::outbox::fires_on_device(store.connection())?;
+            output::line(&serde_json::json!({ "device_firing": if on { "on" } else { "off" } }))
         }
         Command::Verify {
             secret,

@@ -302,7 +302,8 @@ pub(crate) fn insert_delivery(
     Ok(id)
 }
 
-fn fires_on_device(conn: &Connection) -> crate::Result<bool> {
+/// Whether this replica fires webhooks for its own readings ([`FIRE_ON_DEVICE_KEY`]).
+pub fn fires_on_device(conn: &Connection) -> crate::Result<bool> {
     let v: Option<String> = conn
         .prepare_cached("SELECT value FROM meta WHERE key = ?1")?
         .query_row([FIRE_ON_DEVICE_KEY], |r| r.get(0))
