@@ -29,11 +29,19 @@ fn scripts() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/webhooks")
 }
 
-async fn wait_listening(port: u16) {
+/// Waits until the receiver listens; fails (instead of hanging) if it exits first, e.g.
+/// when `standardwebhooks` is not installed.
+async fn wait_listening(port: u16, child: &mut Killed) {
     while tokio::net::TcpStream::connect(("127.0.0.1", port))
         .await
         .is_err()
     {
+        if let Ok(Some(status)) = child.0.try_wait() {
+            panic!(
+                "receiver on port {port} exited with {status}: php-cli and \
+                 `pip install standardwebhooks` are required"
+            );
+        }
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
 }
@@ -96,10 +104,10 @@ async fn php_snippet_and_standardwebhooks_verify_every_request_and_refuse_forger
     )
     .unwrap();
     let (php_log, py_log) = (dir.path().join("php.jsonl"), dir.path().join("py.jsonl"));
-    let _php = start_php(php_port, &php_sub.secret, &php_log);
-    let _py = start_python(py_port, &py_sub.secret, &py_log);
-    wait_listening(php_port).await;
-    wait_listening(py_port).await;
+    let mut php = start_php(php_port, &php_sub.secret, &php_log);
+    let mut py = start_python(py_port, &py_sub.secret, &py_log);
+    wait_listening(php_port, &mut php).await;
+    wait_listening(py_port, &mut py).await;
 
     let accepted = scan_all(&mut store, 15)
         .iter()
