@@ -26,12 +26,20 @@ fn demo(dir: &Path, name: &str, badges: Option<&Path>) -> String {
         args.extend(["--badges", &badges_arg]);
     }
     let out = entrada(&args);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     db
 }
 
 fn badge_files(dir: &Path) -> Vec<PathBuf> {
-    let mut files: Vec<PathBuf> = std::fs::read_dir(dir).expect("badges dir").flatten().map(|e| e.path()).collect();
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .expect("badges dir")
+        .flatten()
+        .map(|e| e.path())
+        .collect();
     files.sort();
     files
 }
@@ -43,12 +51,18 @@ fn decode_prints_one_json_line_per_file() {
     demo(dir.path(), "r.db", Some(&badges));
     let files = badge_files(&badges);
     let blank = dir.path().join("blank.png");
-    image::GrayImage::from_pixel(200, 120, image::Luma([255])).save(&blank).expect("write blank");
+    image::GrayImage::from_pixel(200, 120, image::Luma([255]))
+        .save(&blank)
+        .expect("write blank");
 
     let a = files[0].to_str().expect("path");
     let b = files[1].to_str().expect("path");
     let out = entrada(&["decode", a, b, blank.to_str().expect("path")]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let rows = lines(&out);
     assert_eq!(rows.len(), 3);
     for (row, file) in rows.iter().zip([a, b]) {
@@ -58,15 +72,28 @@ fn decode_prints_one_json_line_per_file() {
         assert!(!texts[0].as_str().unwrap_or("").is_empty());
         assert!(row["ms"].as_f64().is_some_and(|ms| ms >= 0.0));
     }
-    assert_ne!(rows[0]["texts"], rows[1]["texts"], "two badges, two payloads");
-    assert_eq!(rows[2]["texts"], serde_json::json!([]), "a blank image has no code");
+    assert_ne!(
+        rows[0]["texts"], rows[1]["texts"],
+        "two badges, two payloads"
+    );
+    assert_eq!(
+        rows[2]["texts"],
+        serde_json::json!([]),
+        "a blank image has no code"
+    );
 
     // A missing file is reported on its line and fails the command.
     let out = entrada(&["decode", a, "/nonexistent/badge.png"]);
     assert!(!out.status.success());
     let rows = lines(&out);
     assert_eq!(rows.len(), 2);
-    assert!(rows[1]["error"].as_str().is_some_and(|e| e.contains("cannot read image")), "{}", rows[1]);
+    assert!(
+        rows[1]["error"]
+            .as_str()
+            .is_some_and(|e| e.contains("cannot read image")),
+        "{}",
+        rows[1]
+    );
 }
 
 #[test]
@@ -79,12 +106,43 @@ fn scan_image_judges_through_the_same_core_path_as_qr() {
     for file in badge_files(&badges).iter().take(4) {
         let file = file.to_str().expect("path");
         let decoded = lines(&entrada(&["decode", file]));
-        let text = decoded[0]["texts"][0].as_str().expect("badge decodes").to_string();
+        let text = decoded[0]["texts"][0]
+            .as_str()
+            .expect("badge decodes")
+            .to_string();
 
-        let by_image = entrada(&["scan", "--db", &db_image, "--checkpoint", "cp-hall-in", "--at", at, "--image", file]);
-        assert!(by_image.status.success(), "{}", String::from_utf8_lossy(&by_image.stderr));
-        let by_qr = entrada(&["scan", "--db", &db_qr, "--checkpoint", "cp-hall-in", "--at", at, "--qr", &text]);
-        assert!(by_qr.status.success(), "{}", String::from_utf8_lossy(&by_qr.stderr));
+        let by_image = entrada(&[
+            "scan",
+            "--db",
+            &db_image,
+            "--checkpoint",
+            "cp-hall-in",
+            "--at",
+            at,
+            "--image",
+            file,
+        ]);
+        assert!(
+            by_image.status.success(),
+            "{}",
+            String::from_utf8_lossy(&by_image.stderr)
+        );
+        let by_qr = entrada(&[
+            "scan",
+            "--db",
+            &db_qr,
+            "--checkpoint",
+            "cp-hall-in",
+            "--at",
+            at,
+            "--qr",
+            &text,
+        ]);
+        assert!(
+            by_qr.status.success(),
+            "{}",
+            String::from_utf8_lossy(&by_qr.stderr)
+        );
         let (i, q) = (&lines(&by_image)[0], &lines(&by_qr)[0]);
         for key in ["verdict", "accepted", "attendee_id", "message"] {
             assert_eq!(i[key], q[key], "{key} differs for {file}");
@@ -97,8 +155,18 @@ fn scan_image_without_a_code_fails_clearly() {
     let dir = tempfile::tempdir().expect("tempdir");
     let db = demo(dir.path(), "r.db", None);
     let blank = dir.path().join("blank.png");
-    image::GrayImage::from_pixel(64, 64, image::Luma([255])).save(&blank).expect("write blank");
-    let out = entrada(&["scan", "--db", &db, "--checkpoint", "cp-hall-in", "--image", blank.to_str().expect("path")]);
+    image::GrayImage::from_pixel(64, 64, image::Luma([255]))
+        .save(&blank)
+        .expect("write blank");
+    let out = entrada(&[
+        "scan",
+        "--db",
+        &db,
+        "--checkpoint",
+        "cp-hall-in",
+        "--image",
+        blank.to_str().expect("path"),
+    ]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no QR code found"));
 }
