@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 DEMO_DIR := $(CURDIR)/.tmp/demo
 ENTRADA := target/debug/entrada
 
-.PHONY: deps build run run-cli test test-rust test-ui lint bench clean
+.PHONY: deps build run run-cli test lint bench clean
 
 deps:
 	@scripts/install-deps.sh
@@ -14,8 +14,12 @@ deps:
 build: deps
 	cargo build --workspace
 
-## Run the app on its embedded demo data.
+## Run the desktop app on its embedded demo data (hub on loopback + demo replica).
 run: deps
+	@scripts/run-desktop.sh
+
+## The same demo without a window: the CLI scans a few badges and prints JSON.
+run-cli: deps
 	@scripts/run-demo.sh
 
 ## Run every test: Rust (unit, integration, process, HTTP), lint, UI unit and browser flows.

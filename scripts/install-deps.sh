@@ -14,7 +14,7 @@ APT_PACKAGES=(
   # headless windows, real-window tests, browser tests
   xvfb xauth webkit2gtk-driver chromium
   # webhook receivers in tests, reference decoders for the scanner benchmark
-  php-cli zbar-tools
+  php-cli zbar-tools curl
   python3 python3-pip python3-venv
 )
 
