@@ -111,7 +111,16 @@ impl Store {
                 EntityChange::Checkpoint(c) => report.count(upsert_checkpoint(&tx, event_id, c)?),
                 EntityChange::Attendee(a) => report.count(upsert_attendee(&tx, a)?),
                 EntityChange::Attendance(att) => {
-                    upsert_attendee(&tx, &att.attendee)?;
+                    // The feed carries the attendee as its own entity, which is the
+                    // authority on it; the nested copy only fills a gap (an attendance
+                    // whose attendee this replica has not seen), which halves the work
+                    // of a first pull.
+                    let known = tx
+                        .prepare_cached("SELECT 1 FROM attendees WHERE id = ?1")?
+                        .exists([att.attendee.id.as_str()])?;
+                    if !known {
+                        upsert_attendee(&tx, &att.attendee)?;
+                    }
                     report.count(upsert_attendance(&tx, event_id, att)?);
                 }
                 EntityChange::Delete { kind, id } => {

@@ -255,6 +255,12 @@ impl SyncEngine {
     ) -> Result<Self, SyncError> {
         let db_path = db_path.as_ref().to_owned();
         let store = Store::open(&db_path)?;
+        // A first pull upserts hundreds of thousands of rows keyed by random UUIDs in one
+        // transaction; with SQLite's default 2 MB page cache nearly every insert re-reads
+        // index pages from the WAL. 64 MB (this connection only) keeps them in memory.
+        store
+            .connection()
+            .pragma_update(None, "cache_size", -65_536)?;
         let secrets = match &options.secrets {
             Some(b) => b.clone(),
             None => SecretBox::open_default()?,
