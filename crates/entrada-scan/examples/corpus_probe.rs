@@ -32,11 +32,12 @@ fn main() {
             any += 1;
         }
         if hits.len() == 1 {
-            only[hits[0]].push(format!(
-                "{}/{}",
-                c.set,
-                c.path.file_name().unwrap().to_string_lossy()
-            ));
+            let name = c
+                .path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            only[hits[0]].push(format!("{}/{name}", c.set));
         }
         println!("{} {:?} {:?}", c.path.display(), img.width(), hits);
     }

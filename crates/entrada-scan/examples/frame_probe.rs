@@ -26,8 +26,17 @@ const HARDER: Engine = Engine::Rxing(RxingDecoder {
 });
 
 fn main() {
-    let dir = std::env::args().nth(1).expect("frames dir");
-    let manifest = std::fs::read_to_string(format!("{dir}/manifest.tsv")).expect("manifest");
+    let Some(dir) = std::env::args().nth(1) else {
+        eprintln!("usage: frame_probe target/scan-bench/frames-1080");
+        std::process::exit(2);
+    };
+    let manifest = match std::fs::read_to_string(format!("{dir}/manifest.tsv")) {
+        Ok(m) => m,
+        Err(e) => {
+            eprintln!("cannot read {dir}/manifest.tsv ({e}); run the scan bench first");
+            std::process::exit(2);
+        }
+    };
     let frames: Vec<_> = manifest
         .lines()
         .filter_map(|l| {
@@ -93,6 +102,9 @@ fn main() {
                 let s = Instant::now();
                 hits += !r.run(img).is_empty() as usize;
                 t.push(s.elapsed().as_secs_f64() * 1000.0);
+            }
+            if t.is_empty() {
+                continue;
             }
             t.sort_by(|a, b| a.total_cmp(b));
             let p = |q: f64| t[((t.len() - 1) as f64 * q) as usize];
