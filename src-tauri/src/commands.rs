@@ -20,7 +20,7 @@ pub fn app_state(app: Ctx<'_>) -> Res<AppState> {
 
 #[tauri::command(async)]
 pub fn open_demo(app: Ctx<'_>) -> Res<AppState> {
-    app.open_demo()
+    app.inner().open_demo()
 }
 
 #[tauri::command(async)]

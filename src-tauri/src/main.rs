@@ -142,7 +142,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 /// Applies the start-up flags: `--demo`, `--checkpoint`, `--kiosk`.
-fn prepare(app: &App, args: &Args) -> anyhow::Result<()> {
+fn prepare(app: &Arc<App>, args: &Args) -> anyhow::Result<()> {
     if args.demo && app.app_state()?.mode == entrada_app::types::AppMode::Setup {
         app.open_demo()?;
     }

@@ -158,14 +158,17 @@ try {
         readFileSync(latencyLog, 'utf8').trim().split('\n').map((l) => l.split(',')).map(([id, cap, ev]) => [id, [Number(cap), Number(ev)]]),
       );
       const toPaint = [];
+      const toDom = [];
       const toEvent = [];
-      for (const [id, , painted] of banner) {
+      for (const [id, dom, painted] of banner) {
         const c = captured.get(id);
         if (!c) continue;
         toPaint.push(painted - c[0]);
+        toDom.push(dom - c[0]);
         toEvent.push(c[1] - c[0]);
       }
       app.frameToBanner = round(stats(toPaint));
+      app.frameToDom = round(stats(toDom));
       app.frameToEvent = round(stats(toEvent));
     }
     await a.s.end();
@@ -180,6 +183,7 @@ try {
       pssMiB: round(stats(app.pss)),
       processes: app.processes,
       frameToBannerMs: app.frameToBanner,
+      frameToDomMs: app.frameToDom,
       frameToEventMs: app.frameToEvent,
     },
   };

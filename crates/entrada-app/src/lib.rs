@@ -139,7 +139,7 @@ impl App {
             forced: Mutex::new(ForcedMode::Auto),
             upstream: upstream::UpstreamLink::new(),
         });
-        app.resume_sync(&app.store())?;
+        app.resume_sync()?;
         Ok(app)
     }
 
@@ -213,8 +213,8 @@ impl App {
 
     /// `open_demo`: the built-in demo event, loaded into the replica, on its first
     /// checkpoint, straight into door mode.
-    pub fn open_demo(&self) -> Result<AppState> {
-        {
+    pub fn open_demo(self: &Arc<Self>) -> Result<AppState> {
+        let snapshot = {
             let mut store = self.store();
             let snapshot = demo::load(&mut store, self.config.demo_attendees)?;
             let mut m = meta::load(&store)?;
@@ -231,10 +231,32 @@ impl App {
                 m.mode = AppMode::Door;
             }
             meta::save(&store, &m)?;
-        }
+            snapshot
+        };
+        self.connect_demo_hub(snapshot);
         tracing::info!("demo event opened");
         self.emit(AppEvent::SyncStatus(self.sync_status()?));
         self.app_state()
+    }
+
+    /// Starts the demo's embedded hub and syncs with it; without it (no free port, ...)
+    /// the demo still works, offline.
+    pub(crate) fn connect_demo_hub(self: &Arc<Self>, snapshot: entrada_core::snapshot::Snapshot) {
+        match self.start_demo_hub(snapshot) {
+            Ok(url) => {
+                let store = self.store();
+                if let Ok(mut m) = meta::load(&store) {
+                    m.upstream = Some(Upstream {
+                        url,
+                        kind: "demo".to_owned(),
+                    });
+                    if let Err(e) = meta::save(&store, &m) {
+                        tracing::warn!(error = %e, "demo upstream not saved");
+                    }
+                }
+            }
+            Err(e) => tracing::warn!(error = %e, "demo hub not started; the demo runs offline"),
+        }
     }
 
     /// `list_events`: the events in the replica (the upstream's list after a connect).

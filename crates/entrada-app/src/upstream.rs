@@ -11,11 +11,11 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
+use entrada_core::EventId;
 use entrada_core::sync::{
     Client, ForcedMode as CoreForced, Health, HealthPolicy, PullPhase, Settings as SyncSettings,
     SyncEngine, SyncError, SyncOptions, Timeouts,
 };
-use entrada_core::{EventId, Store};
 
 use crate::error::{AppError, ErrorCode};
 use crate::types::*;
@@ -26,6 +26,8 @@ pub(crate) struct UpstreamLink {
     runtime: Option<tokio::runtime::Runtime>,
     engine: Mutex<Option<SyncEngine>>,
     pending: Mutex<Option<Pending>>,
+    /// The demo's embedded hub on loopback, kept alive while the app runs.
+    demo_hub: Mutex<Option<entrada_hub::RunningHub>>,
 }
 
 #[derive(Clone)]
@@ -51,6 +53,7 @@ impl UpstreamLink {
             runtime,
             engine: Mutex::new(None),
             pending: Mutex::new(None),
+            demo_hub: Mutex::new(None),
         }
     }
 
@@ -306,14 +309,54 @@ impl App {
         }))
     }
 
-    /// Reopens the engine from the settings stored in the replica (later starts).
-    pub(crate) fn resume_sync(self: &Arc<Self>, store: &Store) -> Result<()> {
-        let m = meta::load(store)?;
-        let remote = m
-            .upstream
-            .as_ref()
-            .is_some_and(|u| u.kind == "hub" || u.kind == "access_api");
-        if !remote || !m.pulled {
+    /// The demo's upstream: an Entrada hub started in-process on a free loopback port with
+    /// the same demo event, and a real sync engine against it, so the sync badge, backlog
+    /// and pushes are the real thing. Returns the hub's URL. The hub keeps its own
+    /// database beside the replica, so readings pushed to it survive a restart.
+    pub(crate) fn start_demo_hub(
+        self: &Arc<Self>,
+        snapshot: entrada_core::snapshot::Snapshot,
+    ) -> Result<String> {
+        if let Some(hub) = lock(&self.upstream.demo_hub).as_ref() {
+            return Ok(hub.base_url.clone());
+        }
+        let event = snapshot.event.id.clone();
+        let mut config = entrada_hub::HubConfig::new(self.config.data_dir.join("demo-hub.db"));
+        config.snapshot = Some(snapshot);
+        let rt = self.upstream.runtime()?;
+        let hub = rt
+            .block_on(entrada_hub::serve(config))
+            .map_err(|e| AppError::internal(format!("demo hub: {e}")))?;
+        let url = hub.base_url.clone();
+        tracing::info!(%url, "demo hub listening");
+        *lock(&self.upstream.demo_hub) = Some(hub);
+        let engine = SyncEngine::with_options(
+            self.config.data_dir.join("replica.db"),
+            Some(SyncSettings {
+                upstream: url.clone(),
+                client_id: entrada_hub::DEMO_CLIENT_ID.to_owned(),
+                client_secret: entrada_hub::DEMO_CLIENT_SECRET.to_owned(),
+                event_id: event,
+            }),
+            SyncOptions::default(),
+        )
+        .map_err(sync_error)?;
+        self.start_sync_loop(engine)?;
+        Ok(url)
+    }
+
+    /// Reopens sync on a later start: the demo's hub again, or the engine from the
+    /// settings stored in the replica.
+    pub(crate) fn resume_sync(self: &Arc<Self>) -> Result<()> {
+        let m = meta::load(&self.store())?;
+        let Some(kind) = m.upstream.as_ref().map(|u| u.kind.clone()) else {
+            return Ok(());
+        };
+        if !m.pulled {
+            return Ok(());
+        }
+        if kind == "demo" {
+            self.connect_demo_hub(entrada_core::demo::snapshot(self.config.demo_attendees));
             return Ok(());
         }
         let db = self.config.data_dir.join("replica.db");

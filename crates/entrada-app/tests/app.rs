@@ -183,6 +183,41 @@ fn each_scan_is_judged_emitted_once_listed_and_undoable() {
 }
 
 #[test]
+fn the_demo_syncs_its_readings_with_the_embedded_hub() {
+    let dir = tempfile::tempdir().unwrap();
+    let (app, shell) = open(dir.path(), None);
+    let state = app.open_demo().unwrap();
+    let upstream = state.upstream.unwrap();
+    assert_eq!(upstream.kind, "demo");
+    assert!(
+        upstream.url.starts_with("http://127.0.0.1:"),
+        "{}",
+        upstream.url
+    );
+
+    app.scan_payload(person(0).effective_qr_data(), ScanSource::Keyboard)
+        .unwrap();
+    // The push happens in the background; wait for the backlog to drain.
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut status = app.sync_status().unwrap();
+    while (status.backlog > 0 || status.last_sync_at.is_none()) && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(50));
+        status = app.sync_status().unwrap();
+    }
+    assert_eq!(status.backlog, 0, "{status:?}");
+    assert!(status.online);
+    assert!(status.last_sync_at.is_some());
+    assert!(
+        shell
+            .events
+            .lock()
+            .unwrap()
+            .iter()
+            .any(|e| matches!(e, AppEvent::SyncStatus(s) if s.syncing))
+    );
+}
+
+#[test]
 fn search_counts_every_match_and_returns_at_most_the_limit() {
     let dir = tempfile::tempdir().unwrap();
     let (app, _) = open(dir.path(), None);
