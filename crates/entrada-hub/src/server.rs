@@ -38,6 +38,10 @@ pub struct HubConfig {
     pub plain: bool,
     /// The URL clients reach the hub at (photo and QR URLs); default `http://<listen addr>`.
     pub public_url: Option<String>,
+    /// Fire `checkpoint_reading_created` for readings uploaded by devices too. Off by
+    /// default: the device that made a reading fires it (`docs/webhooks.md`); turn it on
+    /// when the devices set `webhooks.fire_on_device` to `off`.
+    pub fire_uploaded_readings: bool,
 }
 
 impl HubConfig {
@@ -53,6 +57,7 @@ impl HubConfig {
             token_ttl: Duration::from_secs(3600),
             plain: false,
             public_url: None,
+            fire_uploaded_readings: false,
         }
     }
 }
@@ -109,6 +114,7 @@ pub async fn serve(config: HubConfig) -> Result<RunningHub, HubError> {
         (None, None) => None,
     };
     let db = config.db.clone();
+    let fire_uploaded = config.fire_uploaded_readings;
     let (id, secret_hash) = (config.client_id.clone(), sha256_hex(&config.client_secret));
     let storage = tokio::task::spawn_blocking(move || -> Result<SqliteStorage, HubError> {
         let storage = SqliteStorage::open(&db)?;
@@ -117,6 +123,7 @@ pub async fn serve(config: HubConfig) -> Result<RunningHub, HubError> {
             tracing::info!(?report, "snapshot imported");
         }
         storage.upsert_client(&id, &secret_hash)?;
+        storage.set_fire_uploaded_readings(fire_uploaded);
         Ok(storage)
     })
     .await

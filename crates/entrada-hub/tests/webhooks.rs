@@ -202,3 +202,31 @@ async fn subscription_management() {
         StatusCode::NOT_FOUND
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn uploaded_readings_fire_when_the_hub_fires_for_the_fleet() {
+    let (url, inbox) = receiver().await;
+    let mut h = start_with(|c| c.fire_uploaded_readings = true).await;
+    let (s, sub) = h
+        .post_json(
+            "/webhooks",
+            &json!({"url": url, "event_types": ["checkpoint_reading_created"]}),
+        )
+        .await;
+    assert_eq!(s, StatusCode::CREATED);
+    let secret = sub["secret"].as_str().expect("secret").to_owned();
+    let batch = json!({"device": {"id": "dev-9", "name": "door-9"}, "readings": [
+        {"id": "up-1", "checkpoint_id": "cp-main", "attendee_id": ALICE,
+         "reading_date": "2026-11-22T10:00:00+01:00", "verdict": "accepted",
+         "accepted": true, "kind": "scan"}]});
+    let (s, _) = h
+        .post_json(&format!("/event/{EVENT}/readings"), &batch)
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    let (sig, body, json) = wait_for(&inbox, "checkpoint_reading_created", ALICE).await;
+    assert!(
+        entrada_core::webhook::verify_eventwo(&secret, &body, &sig.unwrap_or_default()).is_ok()
+    );
+    assert_eq!(json["reading_date"], "2026-11-22T10:00:00+01:00");
+    h.stop().await;
+}

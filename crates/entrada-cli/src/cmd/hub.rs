@@ -33,6 +33,10 @@ pub struct Args {
     /// The URL clients reach the hub at, for photo and QR URLs (default http://LISTEN).
     #[arg(long)]
     public_url: Option<String>,
+    /// Also fire `checkpoint_reading_created` for readings uploaded by devices (when the
+    /// devices do not fire their own: `webhooks.fire_on_device` = off).
+    #[arg(long)]
+    fire_uploaded_readings: bool,
 }
 
 pub fn run(args: Args) -> Result<()> {
@@ -42,6 +46,7 @@ pub fn run(args: Args) -> Result<()> {
     config.token_ttl = Duration::from_secs(args.token_ttl.max(1));
     config.plain = args.plain;
     config.public_url = args.public_url;
+    config.fire_uploaded_readings = args.fire_uploaded_readings;
     let demo = args.client_id.is_none();
     if let (Some(id), Some(secret)) = (args.client_id, args.client_secret) {
         config.client_id = id;

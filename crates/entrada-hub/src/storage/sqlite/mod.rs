@@ -10,10 +10,10 @@ use std::path::{Path, PathBuf};
 
 use entrada_core::snapshot::Snapshot;
 use entrada_core::store::admin::{self, Refusal};
-use entrada_core::store::{ImportReport, IngestResult, UploadedReading};
+use entrada_core::store::{ImportReport, IngestResult, IngestStatus, UploadedReading};
 use entrada_core::{
-    Attendance, Attendee, AttendeeId, Checkpoint, CheckpointId, DeviceId, Event, EventId, Room,
-    ScanOutcome, Store, Tag,
+    Attendance, Attendee, AttendeeId, Checkpoint, CheckpointId, DeviceId, Event, EventId,
+    ReadingKind, Room, ScanOutcome, Store, Tag,
 };
 use rusqlite::{OptionalExtension, params};
 
@@ -34,6 +34,9 @@ pub struct SqliteStorage {
     photos: PathBuf,
     /// Seals webhook secrets at rest (key file `<db>.key`, created on first use).
     secrets: SecretBox,
+    /// Fire `checkpoint_reading_created` for uploaded readings too (for fleets whose
+    /// devices set `webhooks.fire_on_device` to `off`).
+    fire_uploaded: std::sync::atomic::AtomicBool,
 }
 
 /// Parses `raw` JSON columns.
@@ -76,7 +79,14 @@ impl SqliteStorage {
             path: path.to_owned(),
             photos,
             secrets,
+            fire_uploaded: std::sync::atomic::AtomicBool::new(false),
         })
+    }
+
+    /// See [`crate::HubConfig::fire_uploaded_readings`].
+    pub fn set_fire_uploaded_readings(&self, on: bool) {
+        self.fire_uploaded
+            .store(on, std::sync::atomic::Ordering::Relaxed);
     }
 
     /// The core's webhook dispatcher over this database (one per database: a second hub
@@ -511,14 +521,33 @@ impl HubStorage for SqliteStorage {
         readings: Vec<UploadedReading>,
     ) -> StorageResult<Vec<IngestResult>> {
         let event = event.to_owned();
+        let fire = self
+            .fire_uploaded
+            .load(std::sync::atomic::Ordering::Relaxed);
         self.pool.write(move |store| {
             if !admin::event_exists(store.connection(), &event)? {
                 return Err(StorageError::Refused(Refusal::EventNotFound));
             }
             let name = device.name.clone().unwrap_or_else(|| device.id.clone());
-            // Readings made on devices fire their webhooks on the device that made them
-            // (`entrada_core::webhook`), so the hub does not fire them a second time.
-            Ok(store.ingest(&DeviceId(device.id.clone()), &name, &readings)?)
+            let results = store.ingest(&DeviceId(device.id.clone()), &name, &readings)?;
+            // By default the device that made a reading fires its webhook, so the hub does
+            // not fire it a second time. When the hub fires for the fleet, it does so in a
+            // second transaction: the core's ingest commits on its own, so a crash in
+            // between loses the webhook, never the reading.
+            if fire {
+                let tx = store.connection_mut().transaction()?;
+                for (r, res) in readings.iter().zip(&results) {
+                    let new_fact = !res.duplicate
+                        && matches!(res.status, IngestStatus::Stored | IngestStatus::Conflict)
+                        && r.accepted
+                        && r.kind != ReadingKind::Undo;
+                    if new_fact {
+                        webhook::reading_created(&tx, &r.id)?;
+                    }
+                }
+                tx.commit()?;
+            }
+            Ok(results)
         })
     }
 
