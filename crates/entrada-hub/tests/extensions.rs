@@ -343,3 +343,44 @@ async fn reimport_never_wipes_readings() {
     );
     h.stop().await;
 }
+
+#[tokio::test]
+async fn restarting_with_other_credentials_revokes_the_demo_client() {
+    let mut h = start().await;
+    let old_token = h.token.clone();
+    let db = h.dir.path().join("hub.db");
+    h.stop().await;
+    let mut config = entrada_hub::HubConfig::new(&db);
+    config.client_id = "venue".into();
+    config.client_secret = "s3cret".into();
+    h.hub = Some(entrada_hub::serve(config).await.expect("restart"));
+    let (s, v) = h
+        .send(h.http.post(h.url("/oauth/v2/token")).form(&[
+            ("client_id", "demo"),
+            ("client_secret", "demo-secret"),
+            ("grant_type", "client_credentials"),
+        ]))
+        .await;
+    assert_eq!(
+        (s, v["error"].clone()),
+        (StatusCode::BAD_REQUEST, json!("invalid_client"))
+    );
+    let r = h
+        .http
+        .get(h.url("/event"))
+        .bearer_auth(&old_token)
+        .send()
+        .await
+        .expect("get");
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
+    let (s, _) = h
+        .send(h.http.post(h.url("/oauth/v2/token")).form(&[
+            ("client_id", "venue"),
+            ("client_secret", "s3cret"),
+            ("grant_type", "client_credentials"),
+            ("scope", "event_admin"),
+        ]))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    h.stop().await;
+}

@@ -142,6 +142,8 @@ pub struct DeviceRef {
 /// Everything the hub keeps. One implementation per database engine.
 pub trait HubStorage: Send + Sync + 'static {
     // OAuth2 clients and tokens.
+    /// Makes `id` the one OAuth2 client of the hub (a restart with other credentials
+    /// revokes the previous client and its tokens, e.g. the demo client).
     fn upsert_client(&self, id: &str, secret_hash: &str) -> StorageResult<()>;
     fn client_secret_hash(&self, id: &str) -> StorageResult<Option<String>>;
     fn store_token(&self, token: &TokenRecord) -> StorageResult<()>;

@@ -118,6 +118,8 @@ impl HubStorage for SqliteStorage {
     fn upsert_client(&self, id: &str, secret_hash: &str) -> StorageResult<()> {
         let (id, hash) = (id.to_owned(), secret_hash.to_owned());
         self.tx(move |tx| {
+            tx.execute("DELETE FROM hub_tokens WHERE client_id <> ?1", [&id])?;
+            tx.execute("DELETE FROM hub_clients WHERE id <> ?1", [&id])?;
             tx.execute(
                 "INSERT INTO hub_clients(id, secret_hash) VALUES (?1, ?2)
                  ON CONFLICT(id) DO UPDATE SET secret_hash = excluded.secret_hash",
