@@ -83,6 +83,8 @@ async function waitVerdict(s, state, readingBefore) {
 
 async function shot(s, name) {
   if (!WRITE_SHOTS) return;
+  // Let WebKit paint the new state (software rendering under Xvfb lags the DOM).
+  await sleep(800);
   const path = join(SHOTS, name);
   await s.screenshot(path);
   log('screenshot', path);

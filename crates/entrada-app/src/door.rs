@@ -86,26 +86,20 @@ impl App {
         }
         let limit = limit.clamp(1, 200);
         let store = self.store();
-        let matches = store.search_attendees(query, limit)?;
-        let total = if (matches.len() as u32) < limit {
-            matches.len() as u64
-        } else {
-            count_matches(&store, query)?
-        };
-        let mut hits = Vec::with_capacity(matches.len());
-        for m in matches {
-            let tags = store
-                .attendee(&m.id)?
-                .map(|a| tags_of(&a.tags))
-                .unwrap_or_default();
+        let (ids, total) = self.search_index().search(&store, query, limit as usize)?;
+        let mut hits = Vec::with_capacity(ids.len());
+        for id in ids {
+            let Some(a) = store.attendee(&AttendeeId(id))? else {
+                continue;
+            };
             hits.push(AttendeeHit {
-                id: m.id.to_string(),
-                name: m.name,
-                email: m.email,
-                company: m.company,
-                qr_data: m.qr_data,
-                tags,
-                active: m.active,
+                id: a.id.to_string(),
+                email: a.email.clone(),
+                company: a.company.clone(),
+                qr_data: a.effective_qr_data().to_owned(),
+                tags: tags_of(&a.tags),
+                active: a.active,
+                name: a.name,
             });
         }
         Ok(SearchResult { total, hits })
@@ -249,25 +243,6 @@ pub(crate) fn strip_html(html: &str) -> String {
         .replace("&#39;", "'")
         .replace("&amp;", "&");
     out.split_whitespace().collect::<Vec<_>>().join(" ")
-}
-
-/// How many attendees match in all, with the same word rule as the core's search (every
-/// word a substring of the indexed `search` column), so `total` and `hits` agree.
-fn count_matches(store: &Store, query: &str) -> Result<u64> {
-    let words: Vec<String> = query
-        .split_whitespace()
-        .take(8)
-        .map(|w| w.to_lowercase())
-        .collect();
-    let mut sql = String::from("SELECT count(*) FROM attendees WHERE 1");
-    for i in 0..words.len() {
-        sql.push_str(&format!(" AND instr(search, ?{}) > 0", i + 1));
-    }
-    let n: i64 =
-        store
-            .connection()
-            .query_row(&sql, rusqlite::params_from_iter(words.iter()), |r| r.get(0))?;
-    Ok(n.max(0) as u64)
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ pub mod error;
 pub mod frames;
 pub mod kiosk;
 mod meta;
+mod search;
 pub mod types;
 mod upstream;
 pub mod webhooks;
@@ -118,6 +119,7 @@ pub struct App {
     kiosk: kiosk::KioskLock,
     forced: Mutex<ForcedMode>,
     upstream: upstream::UpstreamLink,
+    search: Mutex<search::SearchIndex>,
 }
 
 impl App {
@@ -138,6 +140,7 @@ impl App {
             kiosk: kiosk::KioskLock::default(),
             forced: Mutex::new(ForcedMode::Auto),
             upstream: upstream::UpstreamLink::new(),
+            search: Mutex::new(search::SearchIndex::default()),
         });
         app.resume_sync()?;
         Ok(app)
@@ -151,6 +154,10 @@ impl App {
     /// back, so the store itself is consistent and we keep using it.
     pub(crate) fn store(&self) -> MutexGuard<'_, Store> {
         self.store.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    pub(crate) fn search_index(&self) -> MutexGuard<'_, search::SearchIndex> {
+        self.search.lock().unwrap_or_else(|p| p.into_inner())
     }
 
     pub(crate) fn emit(&self, event: AppEvent) {
@@ -217,6 +224,7 @@ impl App {
         let snapshot = {
             let mut store = self.store();
             let snapshot = demo::load(&mut store, self.config.demo_attendees)?;
+            self.search_index().invalidate();
             let mut m = meta::load(&store)?;
             m.event = Some(snapshot.event.id.to_string());
             if m.checkpoint.is_none() || m.upstream.as_ref().is_none_or(|u| u.kind != "demo") {
@@ -343,6 +351,7 @@ impl App {
             meta::save(&store, &m)?;
             (attendees.max(0) as u64, checkpoints)
         };
+        self.search_index().invalidate();
         if let Some(summary) = remote {
             self.emit(AppEvent::PullProgress(PullProgress {
                 stage: "done".to_owned(),
