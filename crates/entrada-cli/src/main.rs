@@ -41,10 +41,10 @@ enum Command {
     Demo(cmd::demo::Args),
     /// Run the reference upstream server (Access API + sync extensions).
     Hub(cmd::hub::Args),
-    /// Webhook subscriptions, delivery, the delivery log and signature checks.
-    Webhooks(cmd::webhooks::Args),
     /// Replicate with the upstream: push readings, pull the event (once, or --watch).
     Sync(cmd::sync::Args),
+    /// Webhook subscriptions, delivery, the delivery log and signature checks.
+    Webhooks(cmd::webhooks::Args),
 }
 
 fn main() -> ExitCode {
@@ -66,10 +66,10 @@ fn main() -> ExitCode {
         Command::Search(args) => cmd::search::run(args),
         Command::Demo(args) => cmd::demo::run(args),
         Command::Hub(args) => cmd::hub::run(args),
+        Command::Sync(args) => cmd::sync::run(args),
         Command::Decode(args) => cmd::decode::run(args),
         Command::Cameras(args) => cmd::cameras::run(args),
         Command::Webhooks(args) => cmd::webhooks::run(args),
-        Command::Sync(args) => cmd::sync::run(args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
