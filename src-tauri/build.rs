@@ -1,8 +1,8 @@
-//! The Tauri configuration lives at the repository root (beside `ui/`). tauri-build reads
-//! `tauri.conf.json` from this crate's folder only, so `src-tauri/tauri.conf.json` is a
-//! symbolic link to `../tauri.conf.json` (on Linux tauri-build uses no path from it); the
-//! app itself embeds the root file through `generate_context!("../tauri.conf.json")`, which
-//! resolves `frontendDist` and the icons relative to the repository root.
+//! The Tauri configuration lives at the repository root (beside `ui/`), but every Tauri tool
+//! (tauri-build, `generate_context!`, the Tauri CLI) reads `tauri.conf.json` from this
+//! crate's folder. So `src-tauri/tauri.conf.json` is a symbolic link to `../tauri.conf.json`,
+//! and the paths inside it (`frontendDist: ../ui/dist`, `icons/...`) are relative to
+//! `src-tauri/`, where all of them read it.
 //!
 //! The app manifest lists every command of `docs/ipc.md`: tauri-build then generates an
 //! `allow-<command>` permission for each, and only commands granted by a capability

@@ -129,7 +129,7 @@ fn main() -> anyhow::Result<()> {
             commands::kiosk_unlock,
             commands::set_kiosk_pin,
         ])
-        .build(tauri::generate_context!("../tauri.conf.json"))
+        .build(tauri::generate_context!())
         .context("cannot build the Tauri app")?
         .run(|handle, event| {
             if let tauri::RunEvent::Exit = event {

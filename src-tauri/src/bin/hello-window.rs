@@ -25,6 +25,6 @@ fn main() -> anyhow::Result<()> {
                 .build()?;
             Ok(())
         })
-        .run(tauri::generate_context!("../tauri.conf.json"))?;
+        .run(tauri::generate_context!())?;
     Ok(())
 }
