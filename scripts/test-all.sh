@@ -7,6 +7,9 @@ export CARGO_TERM_COLOR=${CARGO_TERM_COLOR:-never}
 started=$SECONDS
 step() { echo; echo "== $1 ($(( SECONDS - started )) s elapsed)"; }
 
+step "UI build (ui/dist): the desktop crate embeds it at compile time"
+(cd ui && npm run -s build)
+
 step "fmt and clippy"
 cargo fmt --all -- --check
 cargo clippy --workspace --all-targets -- -D warnings
