@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cargo build -q -p entrada-cli
-bin=target/debug/entrada
+bin="${CARGO_TARGET_DIR:-target}/debug/entrada"
 demo=.tmp/demo
 rm -rf "$demo" && mkdir -p "$demo"
 "$bin" demo --db "$demo/replica.db" --attendees 300 --badges "$demo/badges" --snapshot "$demo/snapshot.json"

@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 cargo build -q -p entrada-desktop
 data="${ENTRADA_DATA_DIR:-.tmp/desktop}"
 mkdir -p "$data"
-app=(target/debug/entrada-desktop --data-dir "$data" --demo "$@")
+app=("${CARGO_TARGET_DIR:-target}/debug/entrada-desktop" --data-dir "$data" --demo "$@")
 
 if [ -n "${DISPLAY:-}${WAYLAND_DISPLAY:-}" ]; then
   exec "${app[@]}"

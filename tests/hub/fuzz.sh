@@ -10,7 +10,7 @@ set -euo pipefail
 
 ROOT="$(cd "$(dirname "$0")/../.." && pwd)"
 EXAMPLES="${1:-${FUZZ_EXAMPLES:-25}}"
-BIN="${ENTRADA_BIN:-$ROOT/target/debug/entrada}"
+BIN="${ENTRADA_BIN:-${CARGO_TARGET_DIR:-$ROOT/target}/debug/entrada}"
 if [[ -z "${ENTRADA_BIN:-}" ]]; then
   cargo build --quiet -p entrada-cli --bin entrada --manifest-path "$ROOT/Cargo.toml"
 fi
