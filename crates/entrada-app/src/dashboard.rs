@@ -78,29 +78,13 @@ impl App {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
         writeln!(out, "{}", header.join(",")).map_err(io)?;
         for row in &rows {
-            let line: Vec<String> = row.iter().map(|f| csv_field(f)).collect();
-            writeln!(out, "{}", line.join(",")).map_err(io)?;
+            writeln!(out, "{}", entrada_core::csv::row(row)).map_err(io)?;
         }
         out.flush().map_err(io)?;
         Ok(ExportResult {
             path: path.display().to_string(),
             rows: rows.len() as u64,
         })
-    }
-}
-
-/// RFC 4180 quoting; a leading `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet
-/// never runs an attendee's name as a formula.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
     }
 }
 
@@ -442,17 +426,4 @@ fn occupancy_csv(store: &Store) -> Result<Table> {
         }
     }
     Ok((header, rows))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_field;
-
-    #[test]
-    fn csv_fields_are_quoted_and_defused() {
-        assert_eq!(csv_field("Ana"), "Ana");
-        assert_eq!(csv_field("García, Ana"), "\"García, Ana\"");
-        assert_eq!(csv_field("say \"hi\""), "\"say \"\"hi\"\"\"");
-        assert_eq!(csv_field("=HYPERLINK(1)"), "'=HYPERLINK(1)");
-    }
 }

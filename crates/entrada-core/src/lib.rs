@@ -5,6 +5,7 @@
 //! functions ([`rules`], [`badge`]); side effects live at the edge ([`store`]).
 
 pub mod badge;
+pub mod csv;
 pub mod demo;
 pub mod domain;
 pub mod error;

@@ -22,20 +22,6 @@ pub struct Args {
 
 const CSV_HEADER: &str = "id,device_id,device_name,device_seq,checkpoint_id,attendee_id,verdict,accepted,kind,undoes,voided,direction,room_id,reading_date,sync_state";
 
-/// Quotes a CSV field when it needs it (RFC 4180) and defuses spreadsheet formulas.
-fn csv_field(value: &str) -> String {
-    let value = if value.starts_with(['=', '+', '-', '@']) {
-        format!("'{value}")
-    } else {
-        value.to_owned()
-    };
-    if value.contains([',', '"', '\n', '\r']) {
-        format!("\"{}\"", value.replace('"', "\"\""))
-    } else {
-        value
-    }
-}
-
 pub fn run(args: Args) -> Result<()> {
     let store = super::open(&args.db)?;
     let readings = store.readings(&ReadingFilter::default())?;
@@ -72,8 +58,7 @@ pub fn run(args: Args) -> Result<()> {
                     r.reading_date.clone(),
                     r.sync_state.as_str().to_owned(),
                 ];
-                let line: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
-                writeln!(out, "{}", line.join(","))?;
+                writeln!(out, "{}", entrada_core::csv::row(&fields))?;
             }
             out.flush()?;
         }

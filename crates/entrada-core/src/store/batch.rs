@@ -10,10 +10,10 @@
 use rusqlite::TransactionBehavior;
 
 use super::Store;
-use super::scan::{NewReading, evaluate, insert_reading};
-use crate::domain::{ReadingId, ReadingKind, ScanOutcome, SyncState};
+use super::scan::record_scan;
+use crate::domain::ScanOutcome;
 use crate::error::Result;
-use crate::store::{ScanRequest, Subject};
+use crate::store::ScanRequest;
 use crate::time;
 
 impl Store {
@@ -30,53 +30,7 @@ impl Store {
         for req in requests {
             let sp = tx.savepoint()?;
             let at = req.at.unwrap_or_else(|| time::now().fixed_offset());
-            let one = (|| -> Result<ScanOutcome> {
-                let eval = evaluate(&sp, req.checkpoint, req.subject, at)?;
-                let id = ReadingId(uuid::Uuid::now_v7().to_string());
-                let reading_date = at.to_rfc3339();
-                let (payload, kind) = match req.subject {
-                    Subject::Payload(p) => (
-                        Some(&p[..p.len().min(crate::badge::MAX_PAYLOAD_BYTES)]),
-                        ReadingKind::Scan,
-                    ),
-                    Subject::Attendee(_) => (None, ReadingKind::Manual),
-                };
-                let accepted = eval.verdict.is_accepted();
-                insert_reading(
-                    &sp,
-                    &NewReading {
-                        id: &id,
-                        device_id: &device.id,
-                        device_name: req.device_name.unwrap_or(&device.name),
-                        device_seq: None,
-                        event_id: &eval.checkpoint.event_id,
-                        checkpoint_id: &eval.checkpoint.id,
-                        attendee_id: eval.attendee_id.as_ref(),
-                        payload,
-                        verdict: eval.verdict,
-                        accepted,
-                        kind,
-                        undoes: None,
-                        direction: eval.checkpoint.direction,
-                        room_id: eval.checkpoint.room_id.as_ref(),
-                        reading_date: &reading_date,
-                        reading_ts: time::micros(&at),
-                        sync_state: SyncState::Pending,
-                        upstream_verdict: None,
-                    },
-                )?;
-                if accepted {
-                    crate::webhook::reading_created(&sp, &id)?;
-                }
-                Ok(ScanOutcome {
-                    verdict: eval.verdict,
-                    accepted,
-                    reading_id: id,
-                    attendee_id: eval.attendee_id,
-                    message: eval.verdict.message().to_owned(),
-                    reading_date,
-                })
-            })();
+            let one = record_scan(&sp, &device, req, at);
             match one {
                 Ok(outcome) => {
                     sp.commit()?;

@@ -92,53 +92,9 @@ impl Store {
         let tx = self
             .conn
             .transaction_with_behavior(TransactionBehavior::Immediate)?;
-        let eval = evaluate(&tx, req.checkpoint, req.subject, at)?;
-        let id = ReadingId(uuid::Uuid::now_v7().to_string());
-        let reading_date = at.to_rfc3339();
-        let payload = match req.subject {
-            Subject::Payload(p) => Some(&p[..p.len().min(badge::MAX_PAYLOAD_BYTES)]),
-            Subject::Attendee(_) => None,
-        };
-        let kind = match req.subject {
-            Subject::Payload(_) => ReadingKind::Scan,
-            Subject::Attendee(_) => ReadingKind::Manual,
-        };
-        let accepted = eval.verdict.is_accepted();
-        insert_reading(
-            &tx,
-            &NewReading {
-                id: &id,
-                device_id: &self.device.id,
-                device_name: req.device_name.unwrap_or(&self.device.name),
-                device_seq: None,
-                event_id: &eval.checkpoint.event_id,
-                checkpoint_id: &eval.checkpoint.id,
-                attendee_id: eval.attendee_id.as_ref(),
-                payload,
-                verdict: eval.verdict,
-                accepted,
-                kind,
-                undoes: None,
-                direction: eval.checkpoint.direction,
-                room_id: eval.checkpoint.room_id.as_ref(),
-                reading_date: &reading_date,
-                reading_ts: time::micros(&at),
-                sync_state: SyncState::Pending,
-                upstream_verdict: None,
-            },
-        )?;
-        if accepted {
-            crate::webhook::reading_created(&tx, &id)?;
-        }
+        let outcome = record_scan(&tx, &self.device, req, at)?;
         tx.commit()?;
-        Ok(ScanOutcome {
-            verdict: eval.verdict,
-            accepted,
-            reading_id: id,
-            attendee_id: eval.attendee_id,
-            message: eval.verdict.message().to_owned(),
-            reading_date,
-        })
+        Ok(outcome)
     }
 
     /// Voids a mistaken accepted reading with a compensating `undo` reading. Nothing is
@@ -238,6 +194,62 @@ impl Store {
         tx.commit()?;
         Ok(id)
     }
+}
+
+/// Judges one scan and appends its reading inside the caller's transaction: the one body
+/// behind [`Store::scan`] and the hub's group commit ([`Store::scan_many`]). An accepted
+/// reading queues its `checkpoint_reading_created` webhook in the same transaction.
+pub(crate) fn record_scan(
+    conn: &Connection,
+    device: &super::DeviceInfo,
+    req: &ScanRequest<'_>,
+    at: DateTime<FixedOffset>,
+) -> Result<ScanOutcome> {
+    let eval = evaluate(conn, req.checkpoint, req.subject, at)?;
+    let id = ReadingId(uuid::Uuid::now_v7().to_string());
+    let reading_date = at.to_rfc3339();
+    let (payload, kind) = match req.subject {
+        Subject::Payload(p) => (
+            Some(&p[..p.len().min(badge::MAX_PAYLOAD_BYTES)]),
+            ReadingKind::Scan,
+        ),
+        Subject::Attendee(_) => (None, ReadingKind::Manual),
+    };
+    let accepted = eval.verdict.is_accepted();
+    insert_reading(
+        conn,
+        &NewReading {
+            id: &id,
+            device_id: &device.id,
+            device_name: req.device_name.unwrap_or(&device.name),
+            device_seq: None,
+            event_id: &eval.checkpoint.event_id,
+            checkpoint_id: &eval.checkpoint.id,
+            attendee_id: eval.attendee_id.as_ref(),
+            payload,
+            verdict: eval.verdict,
+            accepted,
+            kind,
+            undoes: None,
+            direction: eval.checkpoint.direction,
+            room_id: eval.checkpoint.room_id.as_ref(),
+            reading_date: &reading_date,
+            reading_ts: time::micros(&at),
+            sync_state: SyncState::Pending,
+            upstream_verdict: None,
+        },
+    )?;
+    if accepted {
+        crate::webhook::reading_created(conn, &id)?;
+    }
+    Ok(ScanOutcome {
+        verdict: eval.verdict,
+        accepted,
+        reading_id: id,
+        attendee_id: eval.attendee_id,
+        message: eval.verdict.message().to_owned(),
+        reading_date,
+    })
 }
 
 pub(crate) fn load_checkpoint(conn: &Connection, id: &CheckpointId) -> Result<CheckpointRow> {
