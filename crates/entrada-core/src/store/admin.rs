@@ -151,24 +151,7 @@ fn qr_taken(conn: &Connection, qr: &str, except: &str) -> Result<bool> {
 /// Writes an attendance row the way the snapshot import does: the attendee lives in its
 /// own table, the attendance keeps only its own fields.
 fn write_attendance(conn: &Connection, event: &str, att: &Attendance) -> Result<()> {
-    let mut own = att.clone();
-    own.attendee.extra.clear();
-    own.attendee.tags.clear();
-    conn.prepare_cached(
-        "INSERT INTO attendance(event_id, attendee_id, confirmed, rejected, raw)
-         VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(event_id, attendee_id) DO UPDATE SET confirmed = excluded.confirmed,
-             rejected = excluded.rejected, raw = excluded.raw
-         WHERE raw IS NOT excluded.raw",
-    )?
-    .execute(params![
-        event,
-        att.attendee.id.as_str(),
-        att.confirmed,
-        att.rejected,
-        serde_json::to_string(&own)?
-    ])?;
-    Ok(())
+    super::import::upsert_attendance(conn, event, att).map(|_| ())
 }
 
 /// Creates an attendee (not attending any event yet). Email and badge payload are unique.
@@ -280,17 +263,7 @@ fn tag_name_taken(conn: &Connection, name: &str, except: &str) -> Result<bool> {
 }
 
 fn write_tag(conn: &Connection, tag: &Tag) -> Result<()> {
-    conn.prepare_cached(
-        "INSERT INTO tags(id, name, raw) VALUES (?1, ?2, ?3)
-         ON CONFLICT(id) DO UPDATE SET name = excluded.name, raw = excluded.raw
-         WHERE raw IS NOT excluded.raw",
-    )?
-    .execute(params![
-        tag.id.as_str(),
-        tag.name,
-        serde_json::to_string(tag)?
-    ])?;
-    Ok(())
+    super::import::upsert_tag(conn, tag).map(|_| ())
 }
 
 /// Creates a tag; names are unique.
@@ -478,19 +451,7 @@ pub fn leave(conn: &Connection, event: &str, attendee: &str) -> Result<Outcome<b
 
 /// Creates or replaces an event.
 pub fn upsert_event(conn: &Connection, event: &Event) -> Result<()> {
-    conn.execute(
-        "INSERT INTO events(id, name, validity_date, raw) VALUES (?1, ?2, ?3, ?4)
-         ON CONFLICT(id) DO UPDATE SET name = excluded.name,
-             validity_date = excluded.validity_date, raw = excluded.raw
-         WHERE raw IS NOT excluded.raw",
-        params![
-            event.id.as_str(),
-            event.name,
-            event.validity_date.map(|d| d.to_rfc3339()),
-            serde_json::to_string(event)?
-        ],
-    )?;
-    Ok(())
+    super::import::upsert_event(conn, event).map(|_| ())
 }
 
 /// Creates or replaces a room of an event.
@@ -498,48 +459,12 @@ pub fn upsert_room(conn: &Connection, event: &str, room: &Room) -> Result<Outcom
     if !event_exists(conn, event)? {
         return Ok(Err(Refusal::EventNotFound));
     }
-    conn.execute(
-        "INSERT INTO rooms(id, event_id, name, capacity, raw) VALUES (?1, ?2, ?3, ?4, ?5)
-         ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id, name = excluded.name,
-             capacity = excluded.capacity, raw = excluded.raw
-         WHERE raw IS NOT excluded.raw",
-        params![
-            room.id.as_str(),
-            event,
-            room.name,
-            room.capacity,
-            serde_json::to_string(room)?
-        ],
-    )?;
+    super::import::upsert_room(conn, event, room)?;
     Ok(Ok(()))
 }
 
 fn write_checkpoint(conn: &Connection, event: &str, cp: &Checkpoint) -> Result<()> {
-    let (allowed, excluded) = cp.tag_ids();
-    conn.prepare_cached(
-        "INSERT INTO checkpoints(id, event_id, name, active, max_readings, room_id,
-             direction, allowed_tags, excluded_tags, raw)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-         ON CONFLICT(id) DO UPDATE SET event_id = excluded.event_id, name = excluded.name,
-             active = excluded.active, max_readings = excluded.max_readings,
-             room_id = excluded.room_id, direction = excluded.direction,
-             allowed_tags = excluded.allowed_tags, excluded_tags = excluded.excluded_tags,
-             raw = excluded.raw
-         WHERE raw IS NOT excluded.raw",
-    )?
-    .execute(params![
-        cp.id.as_str(),
-        event,
-        cp.name,
-        cp.active,
-        cp.max_readings,
-        cp.room_id.as_ref().map(|r| r.as_str()),
-        cp.direction.as_str(),
-        serde_json::to_string(&allowed)?,
-        serde_json::to_string(&excluded)?,
-        serde_json::to_string(cp)?
-    ])?;
-    Ok(())
+    super::import::upsert_checkpoint(conn, event, cp).map(|_| ())
 }
 
 /// Creates or replaces a checkpoint of an event. Its room must belong to the event and its

@@ -4,7 +4,7 @@
 //! changes, so re-importing the same snapshot changes nothing (and a change feed built on
 //! the tables sees no spurious updates). Readings are never touched by an import.
 
-use rusqlite::{Transaction, params};
+use rusqlite::{Connection, Transaction, params};
 use serde::Serialize;
 
 use super::Store;
@@ -45,7 +45,7 @@ impl Store {
     }
 }
 
-fn exists(tx: &Transaction<'_>, sql: &str, key: &[&str]) -> Result<bool> {
+fn exists(tx: &Connection, sql: &str, key: &[&str]) -> Result<bool> {
     let mut stmt = tx.prepare_cached(sql)?;
     Ok(stmt.exists(rusqlite::params_from_iter(key))?)
 }
@@ -66,7 +66,7 @@ pub(crate) fn search_text(a: &Attendee) -> String {
     .to_lowercase()
 }
 
-pub(crate) fn upsert_attendee(tx: &Transaction<'_>, a: &Attendee) -> Result<(usize, bool)> {
+pub(crate) fn upsert_attendee(tx: &Connection, a: &Attendee) -> Result<(usize, bool)> {
     let existed = exists(
         tx,
         "SELECT 1 FROM attendees WHERE id = ?1",
@@ -139,7 +139,7 @@ fn apply(tx: &Transaction<'_>, s: &Snapshot) -> Result<ImportReport> {
 // returns (rows changed, row existed before), and rewrites a row only when its canonical
 // `raw` text changes.
 
-pub(crate) fn upsert_event(tx: &Transaction<'_>, event: &Event) -> Result<(usize, bool)> {
+pub(crate) fn upsert_event(tx: &Connection, event: &Event) -> Result<(usize, bool)> {
     let event_id = event.id.as_str();
     let existed = exists(tx, "SELECT 1 FROM events WHERE id = ?1", &[event_id])?;
     let changed = tx
@@ -158,7 +158,7 @@ pub(crate) fn upsert_event(tx: &Transaction<'_>, event: &Event) -> Result<(usize
     Ok((changed, existed))
 }
 
-pub(crate) fn upsert_tag(tx: &Transaction<'_>, tag: &Tag) -> Result<(usize, bool)> {
+pub(crate) fn upsert_tag(tx: &Connection, tag: &Tag) -> Result<(usize, bool)> {
     let existed = exists(tx, "SELECT 1 FROM tags WHERE id = ?1", &[tag.id.as_str()])?;
     let changed = tx
         .prepare_cached(
@@ -174,11 +174,7 @@ pub(crate) fn upsert_tag(tx: &Transaction<'_>, tag: &Tag) -> Result<(usize, bool
     Ok((changed, existed))
 }
 
-pub(crate) fn upsert_room(
-    tx: &Transaction<'_>,
-    event_id: &str,
-    room: &Room,
-) -> Result<(usize, bool)> {
+pub(crate) fn upsert_room(tx: &Connection, event_id: &str, room: &Room) -> Result<(usize, bool)> {
     let existed = exists(tx, "SELECT 1 FROM rooms WHERE id = ?1", &[room.id.as_str()])?;
     let changed = tx
         .prepare_cached(
@@ -198,7 +194,7 @@ pub(crate) fn upsert_room(
 }
 
 pub(crate) fn upsert_checkpoint(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     event_id: &str,
     cp: &Checkpoint,
 ) -> Result<(usize, bool)> {
@@ -237,7 +233,7 @@ pub(crate) fn upsert_checkpoint(
 
 /// Upserts the attendance row only; the caller upserts `att.attendee` itself.
 pub(crate) fn upsert_attendance(
-    tx: &Transaction<'_>,
+    tx: &Connection,
     event_id: &str,
     att: &Attendance,
 ) -> Result<(usize, bool)> {
