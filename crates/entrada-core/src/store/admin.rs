@@ -11,9 +11,8 @@
 //! Refusals the API documents (unknown ids, duplicates, inactive attendees, ...) come back as
 //! [`Refusal`] values, not errors: they are answers, not failures.
 
-use rusqlite::{Connection, OptionalExtension, params};
+use rusqlite::{Connection, OptionalExtension};
 
-use super::import::search_text;
 use crate::domain::{
     Attendance, Attendee, AttendeeId, Checkpoint, CheckpointId, Event, EventId, Room, Tag, TagId,
 };
@@ -109,28 +108,9 @@ pub fn load_attendance(
     Ok(Some(att))
 }
 
-/// Writes an attendee row like the snapshot import does; returns the rows changed.
+/// Writes an attendee row exactly as the snapshot import does.
 fn upsert_attendee(conn: &Connection, a: &Attendee) -> Result<(usize, bool)> {
-    let tags: Vec<&TagId> = a.tags.iter().map(|t| &t.id).collect();
-    let changed = conn
-        .prepare_cached(
-            "INSERT INTO attendees(id, qr_data, name, active, tag_ids, search, raw)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
-             ON CONFLICT(id) DO UPDATE SET qr_data = excluded.qr_data, name = excluded.name,
-                 active = excluded.active, tag_ids = excluded.tag_ids, search = excluded.search,
-                 raw = excluded.raw
-             WHERE raw IS NOT excluded.raw",
-        )?
-        .execute(params![
-            a.id.as_str(),
-            a.effective_qr_data(),
-            a.name,
-            a.active,
-            serde_json::to_string(&tags)?,
-            search_text(a),
-            serde_json::to_string(a)?
-        ])?;
-    Ok((changed, true))
+    super::import::upsert_attendee(conn, a)
 }
 
 fn email_taken(conn: &Connection, email: &str, except: &str) -> Result<bool> {
