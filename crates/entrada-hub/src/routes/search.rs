@@ -15,17 +15,10 @@ pub async fn attendees(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<Value>>, ApiError> {
     let q = body::query(raw.as_deref());
-    let Some(text) = q
-        .get("q")
-        .map(|t| t.trim().to_owned())
-        .filter(|t| !t.is_empty())
-    else {
+    let Some(text) = param(&q, "q") else {
         return Err(ApiError::field("q", "missing_field", None));
     };
-    let event = q
-        .get("event_id")
-        .map(|e| e.trim().to_owned())
-        .filter(|e| !e.is_empty());
+    let event = param(&q, "event_id");
     let found = db(&state, move |s| {
         if let Some(e) = &event
             && s.event(e)?.is_none()
@@ -53,17 +46,10 @@ pub async fn events(
     RawQuery(raw): RawQuery,
 ) -> Result<Json<Vec<Value>>, ApiError> {
     let q = body::query(raw.as_deref());
-    let Some(text) = q
-        .get("q")
-        .map(|t| t.trim().to_lowercase())
-        .filter(|t| !t.is_empty())
-    else {
+    let Some(text) = param(&q, "q").map(|t| t.to_lowercase()) else {
         return Err(ApiError::field("q", "missing_field", None));
     };
-    let code = q
-        .get("code")
-        .map(|c| c.trim().to_owned())
-        .filter(|c| !c.is_empty());
+    let code = param(&q, "code");
     let events = db(&state, |s| s.events()).await?;
     Ok(Json(
         events
@@ -82,4 +68,11 @@ pub async fn events(
             .map(present::event)
             .collect(),
     ))
+}
+
+/// A query parameter, trimmed; absent or blank is `None` (the API treats both as missing).
+fn param(q: &std::collections::HashMap<String, String>, name: &str) -> Option<String> {
+    q.get(name)
+        .map(|v| v.trim().to_owned())
+        .filter(|v| !v.is_empty())
 }
