@@ -3,8 +3,9 @@
 //!
 //! The URL, client id and event id are plain `meta` rows. The client secret is never
 //! stored in clear: it is sealed with [`crate::secret::SecretBox`], whose key lives
-//! outside the replica (environment or a 0600 key file, see `secret.rs` and
-//! `docs/sync.md`), so a copied replica alone does not leak the credentials.
+//! outside the replica (the environment, the OS keyring or a 0600 key file, see
+//! `secret/mod.rs` and `docs/sync.md`), so a copied replica alone does not leak the
+//! credentials.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD as B64;
@@ -116,7 +117,9 @@ impl Settings {
             .map_err(|_| SyncError::Config("stored client secret is damaged".into()))?;
         let client_secret = secrets.open(&sealed).map_err(|e| {
             SyncError::Config(format!(
-                "cannot unseal the stored client secret ({e}); pass --client-secret again"
+                "cannot unseal the stored client secret with the key from {} ({e}); pass \
+                 --client-secret again",
+                secrets.source()
             ))
         })?;
         Ok(Some(Self {
