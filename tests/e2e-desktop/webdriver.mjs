@@ -85,6 +85,19 @@ export class Session {
   async type(el, text) {
     return wd('POST', this.p(`/element/${el}/value`), { text });
   }
+  /** Empties an input, then types `text` into it (the UI sees real input events). */
+  async fill(css, text) {
+    const el = await this.waitFor(css);
+    await wd('POST', this.p(`/element/${el}/clear`), {});
+    if (text !== '') await this.type(el, text);
+    return el;
+  }
+  /** Clicks the element matching `css` once it exists. */
+  async clickOn(css, what = css) {
+    const el = await this.waitFor(css, what);
+    await this.click(el);
+    return el;
+  }
   async exec(script, args = []) {
     return wd('POST', this.p('/execute/sync'), { script, args });
   }
@@ -109,4 +122,20 @@ export async function driverReady() {
       await sleep(100);
     }
   }
+}
+
+
+/**
+ * Waits until `probe()` returns a truthy value and returns it; on timeout, the error names
+ * `what` and the last value seen, so a failure says what the screen showed instead.
+ */
+export async function waitUntil(probe, what, ms = WAIT_MS) {
+  const deadline = Date.now() + ms;
+  let last;
+  while (Date.now() < deadline) {
+    last = await probe();
+    if (last) return last;
+    await sleep(100);
+  }
+  throw new Error(`timed out waiting for ${what} (last seen: ${JSON.stringify(last)})`);
 }
