@@ -13,8 +13,9 @@ use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
 use entrada_core::EventId;
 use entrada_core::sync::{
-    Client, ForcedMode as CoreForced, Health, HealthPolicy, PullPhase, Settings as SyncSettings,
-    SyncEngine, SyncError, SyncOptions, Timeouts,
+    Client, ForcedMode as CoreForced, Health, HealthPolicy, PullPhase,
+    PullProgress as CorePullProgress, Settings as SyncSettings, SyncEngine, SyncError, SyncOptions,
+    Timeouts,
 };
 
 use crate::error::{AppError, ErrorCode};
@@ -63,6 +64,23 @@ impl UpstreamLink {
             .ok_or_else(|| AppError::internal("the sync runtime could not start"))
     }
 
+    /// Runs `work` on the sync runtime and waits for it. Commands arrive on the shell's own
+    /// async runtime (Tauri runs them on its tokio workers), where `Runtime::block_on`
+    /// panics ("cannot start a runtime from within a runtime"); a spawned task and a plain
+    /// channel work from any thread, inside a runtime or not.
+    fn wait<T: Send + 'static>(
+        &self,
+        work: impl std::future::Future<Output = T> + Send + 'static,
+    ) -> Result<T> {
+        let (tx, rx) = std::sync::mpsc::sync_channel(1);
+        self.runtime()?.spawn(async move {
+            // The receiver only goes away if the caller is gone; nothing to report then.
+            let _ = tx.send(work.await);
+        });
+        rx.recv()
+            .map_err(|_| AppError::internal("the sync task stopped before answering"))
+    }
+
     pub(crate) fn engine(&self) -> Option<SyncEngine> {
         lock(&self.engine).clone()
     }
@@ -79,26 +97,125 @@ fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
-/// Plain words for the UI: the contract's error codes.
+/// Turns the engine's pull reports into the contract's `pull-progress` stages so the bar
+/// only moves forward. The change feed is downloaded, then written in one transaction;
+/// both are the "attendees" stage (the feed is mostly attendees and their attendance), each
+/// half of it, reported in thousandths because feed entries are not attendees: a count of
+/// them under that label would not match the attendee total shown at the end. Photos come
+/// after, counted in photos.
+#[derive(Debug, Default)]
+struct ProgressBar {
+    download: f64,
+    apply: f64,
+}
+
+impl ProgressBar {
+    const SCALE: u64 = 1000;
+
+    fn report(&mut self, pr: CorePullProgress) -> PullProgress {
+        let share = match pr.total {
+            Some(total) if total > 0 => (pr.done as f64 / total as f64).clamp(0.0, 1.0),
+            Some(_) => 1.0,
+            // The feed's size is not known before its first page answers.
+            None => 0.0,
+        };
+        let stage = match pr.phase {
+            PullPhase::Download => {
+                self.download = self.download.max(share);
+                "attendees"
+            }
+            PullPhase::Apply => {
+                // Writing starts once everything is downloaded.
+                self.download = 1.0;
+                self.apply = self.apply.max(share);
+                "attendees"
+            }
+            PullPhase::Photos => {
+                let total = pr.total.unwrap_or(pr.done).max(pr.done);
+                return PullProgress {
+                    stage: "photos".to_owned(),
+                    done: pr.done,
+                    total,
+                };
+            }
+        };
+        let fraction = (self.download + self.apply) / 2.0;
+        PullProgress {
+            stage: stage.to_owned(),
+            done: (fraction * Self::SCALE as f64).round() as u64,
+            total: Self::SCALE,
+        }
+    }
+}
+
+/// Plain words for the UI: the contract's error codes. The message is the detail shown
+/// under the plain words, so an upstream's raw answer (an HTML error page, a JSON body)
+/// never reaches the screen: only its status and its own `message`, when it has one.
 fn sync_error(e: SyncError) -> AppError {
-    let message = e.to_string();
-    let lower = message.to_lowercase();
     let code = match &e {
         SyncError::Config(_) => ErrorCode::InvalidUrl,
         SyncError::Auth(_) => ErrorCode::Unauthorized,
         SyncError::Http { status: 401, .. } => ErrorCode::Unauthorized,
         SyncError::Http { status: 403, .. } => ErrorCode::Forbidden,
         SyncError::Http { status: 404, .. } | SyncError::NoSuchEvent(_) => ErrorCode::NotFound,
-        SyncError::Unreachable(_) if lower.contains("certificate") || lower.contains("tls") => {
-            ErrorCode::Tls
+        SyncError::Http { status: 408, .. } => ErrorCode::Timeout,
+        SyncError::Http { status, .. } if *status >= 500 => ErrorCode::Unreachable,
+        SyncError::Unreachable(why) => {
+            let lower = why.to_lowercase();
+            if lower.contains("certificate") || lower.contains("tls") {
+                ErrorCode::Tls
+            } else if lower.contains("timed out") || lower.contains("timeout") {
+                ErrorCode::Timeout
+            } else {
+                ErrorCode::Unreachable
+            }
         }
-        SyncError::Unreachable(_) if lower.contains("timed out") || lower.contains("timeout") => {
-            ErrorCode::Timeout
-        }
-        SyncError::Unreachable(_) => ErrorCode::Unreachable,
         _ => ErrorCode::Internal,
     };
+    let message = match &e {
+        SyncError::Http { status, body } => match upstream_message(body) {
+            Some(said) => format!("the server answered HTTP {status}: {said}"),
+            None => format!("the server answered HTTP {status}"),
+        },
+        SyncError::Protocol(_) => "the server's answer is not an Access API answer".to_owned(),
+        other => without_os_error(&other.to_string()),
+    };
     AppError::new(code, message)
+}
+
+/// While connecting, an address that answers but is not an Access API (a web site, a
+/// wrong path: 404s, HTML) is a wrong address, not a missing thing.
+fn connect_error(e: SyncError, url: &str) -> AppError {
+    match &e {
+        SyncError::Http { status: 404, .. } | SyncError::Protocol(_) => AppError::new(
+            ErrorCode::InvalidUrl,
+            format!("no Access API answers at {url}"),
+        ),
+        _ => sync_error(e),
+    }
+}
+
+/// "Connection refused (os error 111)" -> "Connection refused": the number means nothing
+/// to the people reading it.
+fn without_os_error(text: &str) -> String {
+    match text.find(" (os error ") {
+        Some(start) => match text[start..].find(')') {
+            Some(end) => format!("{}{}", &text[..start], &text[start + end + 1..]),
+            None => text[..start].to_owned(),
+        },
+        None => text.to_owned(),
+    }
+}
+
+/// The human part of an upstream's error body: its JSON `message` (Access API) or
+/// `error_description` (OAuth2), one line, at most 200 characters.
+fn upstream_message(body: &str) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_str(body).ok()?;
+    let said = ["message", "error_description", "error"]
+        .iter()
+        .find_map(|k| value.get(*k).and_then(|v| v.as_str()))?;
+    let line: String = said.split_whitespace().collect::<Vec<_>>().join(" ");
+    (!line.is_empty()).then(|| line.chars().take(200).collect())
 }
 
 pub(crate) fn core_forced(mode: ForcedMode) -> CoreForced {
@@ -169,15 +286,16 @@ impl App {
             Health::new(HealthPolicy::default()),
         )
         .map_err(sync_error)?;
-        let rt = self.upstream.runtime()?;
-        let (kind, events) = rt
-            .block_on(async {
-                client.token().await?;
-                let caps = client.capabilities().await?;
-                let events = client.events().await?;
+        let probe = client.clone();
+        let (kind, events) = self
+            .upstream
+            .wait(async move {
+                probe.token().await?;
+                let caps = probe.capabilities().await?;
+                let events = probe.events().await?;
                 Ok::<_, SyncError>((caps, events))
-            })
-            .map_err(sync_error)?;
+            })?
+            .map_err(|e| connect_error(e, url))?;
         let kind = if kind.extensions.is_empty() {
             "access_api"
         } else {
@@ -208,10 +326,10 @@ impl App {
         let Some(p) = lock(&self.upstream.pending).clone() else {
             return Ok(None);
         };
+        let client = p.client.clone();
         let events = self
             .upstream
-            .runtime()?
-            .block_on(p.client.events())
+            .wait(async move { client.events().await })?
             .map_err(sync_error)?;
         Ok(Some(events.iter().map(event_view).collect()))
     }
@@ -221,10 +339,11 @@ impl App {
         let Some(p) = lock(&self.upstream.pending).clone() else {
             return Ok(None);
         };
+        let client = p.client.clone();
+        let event = EventId::new(event_id);
         let list = self
             .upstream
-            .runtime()?
-            .block_on(p.client.checkpoints(&EventId::new(event_id)))
+            .wait(async move { client.checkpoints(&event).await })?
             .map_err(sync_error)?;
         let views: Vec<Checkpoint> = list
             .iter()
@@ -272,23 +391,17 @@ impl App {
         )
         .map_err(sync_error)?;
         let weak: Weak<App> = Arc::downgrade(self);
+        let bar = Mutex::new(ProgressBar::default());
         engine.set_progress_hook(Some(Arc::new(move |pr| {
+            let report = lock(&bar).report(pr);
             if let Some(app) = weak.upgrade() {
-                let stage = match pr.phase {
-                    PullPhase::Download => "attendees",
-                    PullPhase::Apply => "readings",
-                };
-                app.emit(AppEvent::PullProgress(PullProgress {
-                    stage: stage.to_owned(),
-                    done: pr.done,
-                    total: pr.total.unwrap_or(pr.done).max(pr.done),
-                }));
+                app.emit(AppEvent::PullProgress(report));
             }
         })));
+        let pulling = engine.clone();
         let summary = self
             .upstream
-            .runtime()?
-            .block_on(engine.sync_once())
+            .wait(async move { pulling.sync_once().await })?
             .map_err(sync_error)?;
         engine.set_progress_hook(None);
         *lock(&self.upstream.pending) = None;
@@ -323,11 +436,12 @@ impl App {
         let event = snapshot.event.id.clone();
         let mut config = entrada_hub::HubConfig::new(self.config.data_dir.join("demo-hub.db"));
         config.snapshot = Some(snapshot);
-        let rt = self.upstream.runtime()?;
-        let hub = rt
-            .block_on(entrada_hub::serve(config))
+        let hub = self
+            .upstream
+            .wait(entrada_hub::serve(config))?
             .map_err(|e| AppError::internal(format!("demo hub: {e}")))?;
         let url = hub.base_url.clone();
+        crate::demo::seed_portraits(self, hub.photos());
         tracing::info!(%url, "demo hub listening");
         *lock(&self.upstream.demo_hub) = Some(hub);
         let engine = SyncEngine::with_options(
@@ -399,5 +513,73 @@ impl App {
             }
         });
         Ok(true)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn pr(phase: PullPhase, done: u64, total: Option<u64>) -> CorePullProgress {
+        CorePullProgress { phase, done, total }
+    }
+
+    #[test]
+    fn the_pull_bar_only_moves_forward_through_download_and_apply() {
+        let mut bar = ProgressBar::default();
+        let steps = [
+            pr(PullPhase::Download, 0, None),
+            pr(PullPhase::Download, 5000, Some(6080)),
+            pr(PullPhase::Download, 6080, Some(6080)),
+            pr(PullPhase::Apply, 0, Some(6080)),
+            pr(PullPhase::Apply, 3040, Some(6080)),
+            pr(PullPhase::Apply, 6080, Some(6080)),
+        ];
+        let seen: Vec<u64> = steps.into_iter().map(|p| bar.report(p).done).collect();
+        assert_eq!(seen, vec![0, 411, 500, 500, 750, 1000]);
+        let photos = bar.report(pr(PullPhase::Photos, 3, Some(40)));
+        assert_eq!(
+            (photos.stage.as_str(), photos.done, photos.total),
+            ("photos", 3, 40)
+        );
+    }
+
+    #[test]
+    fn upstream_errors_keep_their_words_not_their_bodies() {
+        let html = sync_error(SyncError::Http {
+            status: 502,
+            body: "<html><body><h1>502 Bad Gateway</h1></body></html>".into(),
+        });
+        assert_eq!(html.code, ErrorCode::Unreachable);
+        assert_eq!(html.message, "the server answered HTTP 502");
+
+        let json = sync_error(SyncError::Http {
+            status: 403,
+            body: r#"{"message": "Scope basic may only read"}"#.into(),
+        });
+        assert_eq!(json.code, ErrorCode::Forbidden);
+        assert_eq!(
+            json.message,
+            "the server answered HTTP 403: Scope basic may only read"
+        );
+
+        let refused = sync_error(SyncError::Unreachable(
+            "cannot connect: Connection refused (os error 111)".into(),
+        ));
+        assert_eq!(refused.code, ErrorCode::Unreachable);
+        assert_eq!(
+            refused.message,
+            "upstream unreachable: cannot connect: Connection refused"
+        );
+
+        let site = connect_error(
+            SyncError::Http {
+                status: 404,
+                body: "Not Found".into(),
+            },
+            "https://example.com",
+        );
+        assert_eq!(site.code, ErrorCode::InvalidUrl);
+        assert_eq!(site.message, "no Access API answers at https://example.com");
     }
 }

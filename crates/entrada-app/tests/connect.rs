@@ -1,0 +1,270 @@
+//! First run against a separate upstream, without a window: an Entrada hub on loopback with
+//! its own client, and the application API called the way the Tauri shell calls it (from
+//! inside an async runtime, as `#[tauri::command(async)]` runs commands).
+//!
+//! The real-window version of the same story is `tests/e2e-desktop/connect.mjs`.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use entrada_app::types::*;
+use entrada_app::{App, AppConfig, AppEvent, ErrorCode, Shell};
+use entrada_core::demo;
+
+const ATTENDEES: u32 = 400;
+const CLIENT_ID: &str = "door-test";
+const CLIENT_SECRET: &str = "s3cret-for-the-door";
+
+#[derive(Default)]
+struct Recorder {
+    events: Mutex<Vec<AppEvent>>,
+}
+
+impl Shell for Recorder {
+    fn emit(&self, event: AppEvent) {
+        self.events.lock().unwrap().push(event);
+    }
+    fn set_fullscreen(&self, _on: bool) {}
+}
+
+impl Recorder {
+    fn progress(&self) -> Vec<PullProgress> {
+        self.events
+            .lock()
+            .unwrap()
+            .iter()
+            .filter_map(|e| match e {
+                AppEvent::PullProgress(p) => Some(p.clone()),
+                _ => None,
+            })
+            .collect()
+    }
+}
+
+/// The shell's side: an async runtime whose tasks call the (blocking) application API.
+struct TauriLike {
+    rt: tokio::runtime::Runtime,
+}
+
+impl TauriLike {
+    fn new() -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap();
+        Self { rt }
+    }
+
+    /// Runs `command` as Tauri runs an `async` command: on a runtime worker.
+    fn call<T: Send + 'static>(&self, command: impl FnOnce() -> T + Send + 'static) -> T {
+        self.rt
+            .block_on(async move { tokio::spawn(async move { command() }).await })
+            .unwrap()
+    }
+}
+
+fn open(data: &Path) -> (Arc<App>, Arc<Recorder>) {
+    let shell = Arc::new(Recorder::default());
+    let mut config = AppConfig::new(data);
+    config.export_dir = data.join("exports");
+    (App::open(config, shell.clone()).unwrap(), shell)
+}
+
+fn hub_config(db: &Path) -> entrada_hub::HubConfig {
+    let mut config = entrada_hub::HubConfig::new(db);
+    config.client_id = CLIENT_ID.to_owned();
+    config.client_secret = CLIENT_SECRET.to_owned();
+    config
+}
+
+/// Accepted scans of `attendee` the hub holds.
+fn hub_readings(db: &Path, attendee: &str) -> i64 {
+    let conn =
+        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .unwrap();
+    conn.query_row(
+        "SELECT count(*) FROM readings WHERE attendee_id = ?1 AND kind = 'scan' AND accepted = 1",
+        [attendee],
+        |r| r.get(0),
+    )
+    .unwrap()
+}
+
+fn wait_for(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A loopback port nothing listens on.
+fn closed_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    listener.local_addr().unwrap().port()
+}
+
+fn plain(e: &entrada_app::AppError) {
+    assert!(
+        !e.message.contains('{') && !e.message.contains("os error"),
+        "a detail without raw bodies or OS error numbers: {}",
+        e.message
+    );
+}
+
+#[test]
+fn first_run_connects_pulls_scans_and_is_remembered_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let hub_rt = tokio::runtime::Runtime::new().unwrap();
+    let hub_db = dir.path().join("hub.db");
+    let mut config = hub_config(&hub_db);
+    config.snapshot = Some(demo::snapshot(ATTENDEES));
+    let hub = hub_rt.block_on(entrada_hub::serve(config)).unwrap();
+    let url = hub.base_url.clone();
+    let shell = TauriLike::new();
+    let data = dir.path().join("data");
+    let (app, recorder) = open(&data);
+    assert_eq!(app.app_state().unwrap().mode, AppMode::Setup);
+
+    // Wrong secret, nothing listening, an address that is no Access API: each its own code.
+    let (a, u) = (app.clone(), url.clone());
+    let e = shell
+        .call(move || a.connect_upstream(&u, CLIENT_ID, "wrong"))
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unauthorized, "{e:?}");
+    plain(&e);
+    let a = app.clone();
+    let closed = format!("http://127.0.0.1:{}", closed_port());
+    let e = shell
+        .call(move || a.connect_upstream(&closed, CLIENT_ID, CLIENT_SECRET))
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unreachable, "{e:?}");
+    plain(&e);
+    let (a, wrong_path) = (app.clone(), format!("{url}/not/here"));
+    let e = shell
+        .call(move || a.connect_upstream(&wrong_path, CLIENT_ID, CLIENT_SECRET))
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::InvalidUrl, "{e:?}");
+    plain(&e);
+    assert_eq!(app.app_state().unwrap().mode, AppMode::Setup);
+
+    // The right credentials: events, checkpoints, the first pull.
+    let (a, u) = (app.clone(), url.clone());
+    let events = shell
+        .call(move || a.connect_upstream(&u, CLIENT_ID, CLIENT_SECRET))
+        .unwrap();
+    assert_eq!(
+        events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
+        [demo::EVENT_ID]
+    );
+    let a = app.clone();
+    let checkpoints = shell
+        .call(move || a.list_checkpoints(demo::EVENT_ID))
+        .unwrap();
+    assert!(checkpoints.iter().any(|c| c.id == demo::MAIN_ENTRANCE));
+    let a = app.clone();
+    let state = shell
+        .call(move || a.choose_checkpoint(demo::MAIN_ENTRANCE))
+        .unwrap();
+    assert_eq!(
+        state.mode,
+        AppMode::Setup,
+        "no door before the data is here"
+    );
+    let a = app.clone();
+    let summary = shell.call(move || a.start_pull()).unwrap();
+    assert_eq!(summary.attendees, u64::from(ATTENDEES));
+
+    // The bar: forward only, ending on the attendees now on the device.
+    let progress = recorder.progress();
+    assert!(progress.len() >= 3, "{progress:?}");
+    let order = [
+        "events",
+        "checkpoints",
+        "tags",
+        "attendees",
+        "photos",
+        "readings",
+    ];
+    let position = |p: &PullProgress| match order.iter().position(|s| *s == p.stage) {
+        Some(i) => (i as f64 + p.done as f64 / p.total.max(1) as f64) / order.len() as f64,
+        None => 1.0,
+    };
+    for pair in progress.windows(2) {
+        assert!(position(&pair[1]) >= position(&pair[0]), "{progress:?}");
+    }
+    let last = progress.last().unwrap();
+    assert_eq!(
+        (last.stage.as_str(), last.done, last.total),
+        ("done", u64::from(ATTENDEES), u64::from(ATTENDEES))
+    );
+    let state = app.app_state().unwrap();
+    assert_eq!(state.mode, AppMode::Door);
+    assert_eq!(
+        state.upstream.as_ref().map(|u| u.kind.as_str()),
+        Some("hub")
+    );
+
+    // A scan reaches the hub once.
+    let speaker = demo::snapshot(ATTENDEES).attendance[0].attendee.clone();
+    let a = app.clone();
+    let badge = speaker.effective_qr_data().to_owned();
+    let scan = shell
+        .call(move || a.scan_payload(&badge, ScanSource::Keyboard))
+        .unwrap();
+    assert!(scan.accepted, "{scan:?}");
+    wait_for("the first scan on the hub", || {
+        hub_readings(&hub_db, speaker.id.as_str()) == 1
+    });
+
+    // A restart: door mode at once, the stored (sealed) secret syncs without asking.
+    drop(app);
+    let (app, _) = open(&data);
+    let state = app.app_state().unwrap();
+    assert_eq!(state.mode, AppMode::Door);
+    assert_eq!(
+        state.checkpoint.as_ref().map(|c| c.id.as_str()),
+        Some(demo::MAIN_ENTRANCE)
+    );
+    let other = demo::snapshot(ATTENDEES).attendance[2].attendee.clone();
+    let a = app.clone();
+    let badge = other.effective_qr_data().to_owned();
+    assert!(
+        shell
+            .call(move || a.scan_payload(&badge, ScanSource::Keyboard))
+            .unwrap()
+            .accepted
+    );
+    wait_for("the scan after the restart on the hub", || {
+        hub_readings(&hub_db, other.id.as_str()) == 1
+    });
+    wait_for("an empty backlog", || {
+        app.sync_status().unwrap().backlog == 0
+    });
+    assert_eq!(hub_readings(&hub_db, speaker.id.as_str()), 1);
+    drop(app);
+    hub_rt.block_on(hub.shutdown()).unwrap();
+}
+
+#[test]
+fn the_demo_opens_from_inside_the_shells_runtime() {
+    // The setup screen's one-click demo runs as a command too, and starts an embedded hub.
+    let dir = tempfile::tempdir().unwrap();
+    let shell = TauriLike::new();
+    let shell_data = dir.path().join("data");
+    let (app, _) = {
+        let shell_rec = Arc::new(Recorder::default());
+        let mut config = AppConfig::new(&shell_data);
+        config.export_dir = shell_data.join("exports");
+        config.demo_attendees = 50;
+        (App::open(config, shell_rec.clone()).unwrap(), shell_rec)
+    };
+    let a = app.clone();
+    let state = shell.call(move || a.open_demo()).unwrap();
+    assert_eq!(state.mode, AppMode::Door);
+    wait_for("the demo hub online", || {
+        app.sync_status().unwrap().online && app.sync_status().unwrap().last_sync_at.is_some()
+    });
+}
