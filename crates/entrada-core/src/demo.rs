@@ -347,6 +347,172 @@ pub fn snapshot(attendees: u32) -> Snapshot {
     }
 }
 
+/// How many demo attendees (the first ones) have a portrait: enough for the door and
+/// kiosk demos and the background traffic, few enough to make in a blink.
+pub const PORTRAITS: usize = 96;
+
+/// Side of a demo portrait in pixels (the door shows faces at 8rem).
+const PORTRAIT_SIDE: u32 = 192;
+
+/// A square RGB picture painted with anti-aliased shapes in unit coordinates (0..1),
+/// each shape touching only the pixels of its bounding box (our crates build without
+/// optimisation in debug, where a per-pixel pass over every shape is slow).
+struct Canvas {
+    img: image::RgbImage,
+    side: f32,
+}
+
+impl Canvas {
+    /// A soft vertical gradient of `bg`.
+    fn new(side: u32, bg: [u8; 3]) -> Self {
+        let mut img = image::RgbImage::new(side, side);
+        for y in 0..side {
+            let shade = 1.06 - 0.14 * (y as f32 + 0.5) / side as f32;
+            let c = image::Rgb(bg.map(|k| (k as f32 * shade).min(255.0) as u8));
+            for x in 0..side {
+                img.put_pixel(x, y, c);
+            }
+        }
+        Self {
+            img,
+            side: side as f32,
+        }
+    }
+
+    /// Blends `colour` over the pixels of the box (unit coordinates) by the coverage
+    /// `cover` gives from a pixel's centre, where `px` is the size of a pixel.
+    fn paint(&mut self, colour: [u8; 3], bbox: [f32; 4], cover: impl Fn(f32, f32, f32) -> f32) {
+        let n = self.side;
+        let px = 1.0 / n;
+        let range = |a: f32, b: f32| {
+            let lo = ((a * n).floor().max(0.0)) as u32;
+            let hi = ((b * n).ceil().min(n)) as u32;
+            lo..hi
+        };
+        for y in range(bbox[1], bbox[3]) {
+            for x in range(bbox[0], bbox[2]) {
+                let (u, v) = ((x as f32 + 0.5) * px, (y as f32 + 0.5) * px);
+                let a = cover(u, v, px);
+                if a <= 0.0 {
+                    continue;
+                }
+                let p = self.img.get_pixel_mut(x, y);
+                for (k, to) in p.0.iter_mut().zip(colour) {
+                    *k = (*k as f32 + (to as f32 - *k as f32) * a).round() as u8;
+                }
+            }
+        }
+    }
+
+    /// An ellipse, optionally only above the line `v = cut` (a fringe).
+    fn ellipse(&mut self, colour: [u8; 3], c: (f32, f32), r: (f32, f32), cut: Option<f32>) {
+        let bottom = cut.map_or(c.1 + r.1, |cut| cut.min(c.1 + r.1)) + 0.01;
+        let bbox = [c.0 - r.0 - 0.01, c.1 - r.1 - 0.01, c.0 + r.0 + 0.01, bottom];
+        self.paint(colour, bbox, |u, v, px| {
+            let (dx, dy) = ((u - c.0) / r.0, (v - c.1) / r.1);
+            let d = ((dx * dx + dy * dy).sqrt() - 1.0) * r.0.min(r.1);
+            let d = cut.map_or(d, |cut| d.max(v - cut));
+            (0.5 - d / px).clamp(0.0, 1.0)
+        });
+    }
+
+    /// A box centred on (`cx`, `cy`) with half sizes `hw`, `hh`.
+    fn neck(&mut self, colour: [u8; 3], cx: f32, cy: f32, hw: f32, hh: f32) {
+        let bbox = [
+            cx - hw - 0.01,
+            cy - hh - 0.01,
+            cx + hw + 0.01,
+            cy + hh + 0.01,
+        ];
+        self.paint(colour, bbox, |u, v, px| {
+            let d = ((u - cx).abs() - hw).max((v - cy).abs() - hh);
+            (0.5 - d / px).clamp(0.0, 1.0)
+        });
+    }
+}
+
+/// A placeholder portrait for demo attendee `index`: a head-and-shoulders silhouette on a
+/// soft coloured background, as a JPEG. Deterministic, so the demo hub stores the same
+/// bytes (and so the same photo URL) on every start. Faceless on purpose: it is a stand-in,
+/// not a person.
+pub fn portrait(index: usize) -> Vec<u8> {
+    const BACKGROUNDS: [[u8; 3]; 8] = [
+        [0x93, 0xc5, 0xfd],
+        [0xf9, 0xa8, 0xd4],
+        [0xa7, 0xf3, 0xd0],
+        [0xfd, 0xe6, 0x8a],
+        [0xc4, 0xb5, 0xfd],
+        [0xfd, 0xba, 0x74],
+        [0x99, 0xf6, 0xe4],
+        [0xd9, 0xf9, 0x9d],
+    ];
+    const SKIN: [[u8; 3]; 6] = [
+        [0xf6, 0xd5, 0xbd],
+        [0xea, 0xbd, 0x96],
+        [0xc9, 0x8e, 0x63],
+        [0xa0, 0x6a, 0x47],
+        [0x6f, 0x47, 0x2e],
+        [0xff, 0xe2, 0xca],
+    ];
+    const HAIR: [[u8; 3]; 7] = [
+        [0x2b, 0x1d, 0x14],
+        [0x4a, 0x31, 0x23],
+        [0x8d, 0x5a, 0x32],
+        [0xd6, 0xb3, 0x70],
+        [0x1c, 0x1c, 0x1c],
+        [0xa0, 0x3b, 0x1e],
+        [0x9e, 0x9e, 0x9e],
+    ];
+    const SHIRT: [[u8; 3]; 7] = [
+        [0x33, 0x41, 0x55],
+        [0x1e, 0x40, 0xaf],
+        [0x9f, 0x12, 0x39],
+        [0x06, 0x5f, 0x46],
+        [0x57, 0x53, 0x4e],
+        [0x7c, 0x2d, 0x12],
+        [0x4c, 0x1d, 0x95],
+    ];
+    let mut rng = Rng(0x5eed_f00d ^ (index as u64).wrapping_mul(0x9E37_79B9));
+    let mut pick = |n: usize| (rng.next() % n as u64) as usize;
+    let bg = BACKGROUNDS[pick(BACKGROUNDS.len())];
+    let skin = SKIN[pick(SKIN.len())];
+    let hair = HAIR[pick(HAIR.len())];
+    let shirt = SHIRT[pick(SHIRT.len())];
+    let style = pick(4);
+    let mut canvas = Canvas::new(PORTRAIT_SIDE, bg);
+    if style == 1 {
+        // Long hair, behind the head and over the shoulders.
+        canvas.ellipse(hair, (0.5, 0.5), (0.225, 0.3), None);
+    }
+    canvas.ellipse(shirt, (0.5, 1.1), (0.42, 0.36), None);
+    canvas.neck(
+        skin.map(|k| (k as f32 * 0.86) as u8),
+        0.5,
+        0.66,
+        0.065,
+        0.13,
+    );
+    // A rim of hair around the head, then the face over it, then the hair on top.
+    if style != 2 {
+        canvas.ellipse(hair, (0.5, 0.405), (0.163, 0.2), None);
+    }
+    canvas.ellipse(skin, (0.5, 0.42), (0.152, 0.19), None);
+    let (cap_y, fringe) = if style == 2 { (0.4, 0.27) } else { (0.37, 0.3) };
+    canvas.ellipse(hair, (0.5, cap_y), (0.166, 0.175), Some(fringe));
+    if style == 3 {
+        canvas.ellipse(hair, (0.5, 0.205), (0.075, 0.065), None);
+    }
+    let img = canvas.img;
+    let mut out = Vec::new();
+    // Encoding an in-memory RGB image into a Vec cannot fail.
+    if let Err(e) =
+        image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 86).encode_image(&img)
+    {
+        tracing::error!(error = %e, "demo portrait not encoded");
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -362,5 +528,16 @@ mod tests {
         assert!(a.attendance.iter().any(|x| x.rejected));
         assert!(a.attendance.iter().any(|x| !x.attendee.active));
         assert!(a.attendance.iter().any(|x| !x.confirmed && !x.rejected));
+    }
+
+    #[test]
+    fn portraits_are_deterministic_jpegs_and_differ_between_people() {
+        let a = portrait(0);
+        assert_eq!(a, portrait(0));
+        let img = image::load_from_memory_with_format(&a, image::ImageFormat::Jpeg).expect("jpeg");
+        assert_eq!((img.width(), img.height()), (PORTRAIT_SIDE, PORTRAIT_SIDE));
+        let distinct: std::collections::HashSet<_> = (0..20).map(portrait).collect();
+        assert!(distinct.len() >= 18, "{} distinct of 20", distinct.len());
+        assert!(a.len() < 20_000, "{} bytes", a.len());
     }
 }

@@ -13,6 +13,7 @@ mod device;
 mod import;
 mod ingest;
 mod outbox;
+pub mod photos;
 mod query;
 mod scan;
 mod schema;
@@ -27,6 +28,7 @@ pub use device::DeviceInfo;
 pub use import::ImportReport;
 pub use ingest::{IngestResult, IngestStatus, RemoteReading, UploadedReading};
 pub use outbox::{OutboxCounts, PendingReading, PushOutcome};
+pub use photos::{CachedPhoto, PhotoCounts, PhotoRecord, PhotoSize, PhotoState};
 pub use query::{AttendeeMatch, ReadingFilter, RoomOccupancy};
 pub use scan::{ScanRequest, Subject};
 

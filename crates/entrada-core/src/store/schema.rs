@@ -11,6 +11,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("migrations/001_replica.sql"),
     include_str!("migrations/002_sync.sql"),
     include_str!("migrations/003_webhooks.sql"),
+    include_str!("migrations/004_photos.sql"),
 ];
 
 pub(crate) fn migrate(conn: &mut Connection) -> Result<()> {

@@ -13,6 +13,7 @@
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -22,6 +23,7 @@ use tokio::sync::{Notify, mpsc, watch};
 use super::SyncError;
 use super::client::{Client, Timeouts};
 use super::health::{ForcedMode, Health, HealthPolicy};
+use super::photos::{PhotoOptions, PhotoReport, Photos};
 use super::pull::{self, ProgressFn, PullProgress};
 use super::push;
 use super::settings::{KEY_LAST_SUCCESS, Settings, SettingsUpdate};
@@ -154,6 +156,8 @@ pub struct SyncOptions {
     pub plain_pull_interval: Duration,
     /// The secret box for the client secret; `None` opens the default one (`secret.rs`).
     pub secrets: Option<SecretBox>,
+    /// Attendee photo downloads after each pull (`sync/photos.rs`).
+    pub photos: PhotoOptions,
 }
 
 impl Default for SyncOptions {
@@ -164,6 +168,7 @@ impl Default for SyncOptions {
             poll_interval: Duration::from_secs(10),
             plain_pull_interval: Duration::from_secs(300),
             secrets: None,
+            photos: PhotoOptions::default(),
         }
     }
 }
@@ -189,6 +194,7 @@ struct Inner {
     progress_hook: Mutex<Option<ProgressHook>>,
     after_cycle: Mutex<Option<CycleHook>>,
     last_plain_pull: Mutex<Option<Instant>>,
+    photos: Photos,
 }
 
 /// Syncs one replica with its upstream. Cheap to clone; clones share everything.
@@ -288,6 +294,7 @@ impl SyncEngine {
         )?;
         let counts = store.outbox_counts()?;
         let last_success = store.meta(KEY_LAST_SUCCESS)?;
+        let photos = Photos::new(options.photos.clone())?;
         let (status, _) = watch::channel(SyncStatus {
             online: true,
             forced: ForcedMode::Auto,
@@ -316,6 +323,7 @@ impl SyncEngine {
                 progress_hook: Mutex::new(None),
                 after_cycle: Mutex::new(None),
                 last_plain_pull: Mutex::new(None),
+                photos,
             }),
         })
     }
@@ -528,6 +536,9 @@ impl SyncEngine {
                 *t = Some(Instant::now());
             }
         }
+        if summary.pulled > 0 {
+            inner.photos.attendees_changed();
+        }
         if caps.has("readings_feed") {
             let remote = pull::pull_readings(&inner.client, &inner.db, event).await?;
             summary.remote_readings = remote;
@@ -537,7 +548,55 @@ impl SyncEngine {
         if let Some(after) = after {
             after().await;
         }
+        self.schedule_photos();
         Ok(summary)
+    }
+
+    /// Starts a photo pass in the background unless one is already queued: photos follow
+    /// the pull without delaying its result (`sync/photos.rs`).
+    fn schedule_photos(&self) {
+        let photos = &self.inner.photos;
+        if !photos.enabled() || photos.scheduled.swap(true, Ordering::SeqCst) {
+            return;
+        }
+        let engine = self.clone();
+        tokio::spawn(async move {
+            // Cleared before the pass starts: a pull that lands meanwhile queues another.
+            engine.inner.photos.scheduled.store(false, Ordering::SeqCst);
+            match engine.photo_pass().await {
+                Ok(report) => {
+                    tracing::debug!(?report, "photo pass done");
+                    engine.inner.photos.keep(&report);
+                }
+                Err(e) => tracing::warn!(error = %e, "photo pass failed"),
+            }
+        });
+    }
+
+    async fn photo_pass(&self) -> Result<PhotoReport, SyncError> {
+        if self.forced() == ForcedMode::Offline {
+            return Err(SyncError::ForcedOffline);
+        }
+        let inner = &self.inner;
+        let progress = |p: PullProgress| {
+            let hook = inner.progress_hook.lock().ok().and_then(|h| h.clone());
+            if let Some(hook) = hook {
+                hook(p);
+            }
+        };
+        inner.photos.pass(&inner.db, &progress).await
+    }
+
+    /// Brings the photo cache up to date now and waits for it: compares the replica's
+    /// photo URLs with the cache, downloads what is due. Returns what this call and the
+    /// background passes since the last call did. For one-shot syncs and for callers that
+    /// want the faces before they go on (the first pull's progress bar).
+    pub async fn fetch_photos(&self) -> Result<PhotoReport, SyncError> {
+        if !self.inner.photos.enabled() {
+            return Ok(PhotoReport::default());
+        }
+        let report = self.photo_pass().await?;
+        Ok(self.inner.photos.claim(report))
     }
 
     fn plain_pull_due(&self) -> bool {

@@ -20,6 +20,7 @@
 mod client;
 mod engine;
 mod health;
+mod photos;
 mod pull;
 mod push;
 mod settings;
@@ -30,6 +31,7 @@ pub use engine::{
     CycleHook, ProgressHook, Summary, SyncEngine, SyncOptions, SyncStatus, UpstreamKind,
 };
 pub use health::{ForcedMode, Health, HealthPolicy, backoff};
+pub use photos::{PhotoOptions, PhotoReport};
 pub use pull::{PullPhase, PullProgress};
 pub use push::verdict_of_refusal;
 pub use settings::{Settings, SettingsUpdate};

@@ -24,6 +24,8 @@ pub enum PullPhase {
     Download,
     /// Writing into the replica (one transaction).
     Apply,
+    /// Downloading attendee photos into the cache, after the pull (`sync/photos.rs`).
+    Photos,
 }
 
 /// Progress of a pull, for a progress bar: `done` of `total` items in `phase`.
