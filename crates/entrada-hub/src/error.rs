@@ -31,6 +31,8 @@ pub enum HubError {
     Io(#[from] std::io::Error),
     #[error("server task failed: {0}")]
     Join(String),
+    #[error("the photo for attendee {0} is not a valid image")]
+    InvalidPhoto(String),
 }
 
 /// One item of a 422 `errors` list (`message` is omitted where the API omits it).

@@ -31,5 +31,5 @@ pub mod storage;
 
 pub use error::HubError;
 pub use server::{
-    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, HubConfig, RunningHub, run_until_signal, serve,
+    DEMO_CLIENT_ID, DEMO_CLIENT_SECRET, HubConfig, HubPhotos, RunningHub, run_until_signal, serve,
 };

@@ -6,6 +6,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use entrada_core::snapshot::Snapshot;
+use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -78,6 +79,14 @@ impl RunningHub {
         format!("{}{path}", self.base_url)
     }
 
+    /// A handle for setting attendee photos from code while the hub runs.
+    pub fn photos(&self) -> HubPhotos {
+        HubPhotos {
+            storage: self.storage.clone(),
+            base_url: self.base_url.clone(),
+        }
+    }
+
     /// Stops accepting, lets requests in flight finish, stops the webhook dispatcher and
     /// the database writer (after its queued work).
     pub async fn shutdown(self) -> Result<(), HubError> {
@@ -90,6 +99,55 @@ impl RunningHub {
         let storage = self.storage.clone();
         let _ = tokio::task::spawn_blocking(move || storage.close()).await;
         Ok(served?)
+    }
+}
+
+/// Sets attendee photos of a running hub from code (see [`RunningHub::photos`]).
+#[derive(Clone)]
+pub struct HubPhotos {
+    storage: Arc<SqliteStorage>,
+    base_url: String,
+}
+
+impl HubPhotos {
+    /// Makes `bytes` the photo of attendee `attendee_id`, as an upload through
+    /// `PATCH /attendee/<id>` would (same validation, same public URL, same change-feed
+    /// entry and `attendee_updated` webhook), for seeding a hub from code: the built-in
+    /// demo's portraits. The token is derived from the attendee and the bytes, so seeding
+    /// the same photo again (each demo start) changes nothing but a new port in the URL.
+    /// Blocks on the hub's database: call it from a thread that may block. Returns the
+    /// photo's URL.
+    pub fn set(&self, attendee_id: &str, bytes: Vec<u8>) -> Result<String, HubError> {
+        let upload = crate::body::Upload {
+            content_type: None,
+            bytes: bytes.into(),
+        };
+        let Some(mime) = crate::photo::validate(&upload) else {
+            return Err(HubError::InvalidPhoto(attendee_id.to_owned()));
+        };
+        let mut seed = attendee_id.as_bytes().to_vec();
+        seed.extend_from_slice(&upload.bytes);
+        let token: String = Sha256::digest(&seed)
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let url = format!("{}/attendee/photo/{token}", self.base_url);
+        let Some(current) = self.storage.attendee(attendee_id)? else {
+            return Err(HubError::Storage(crate::storage::StorageError::Refused(
+                entrada_core::store::admin::Refusal::AttendeeNotFound,
+            )));
+        };
+        if current.photo.as_deref() != Some(url.as_str()) {
+            self.storage.save_photo(&token, mime, &upload.bytes)?;
+            self.storage.update_attendee(
+                attendee_id,
+                crate::storage::AttendeePatch {
+                    photo: Some(url.clone()),
+                    ..Default::default()
+                },
+            )?;
+        }
+        Ok(url)
     }
 }
 
