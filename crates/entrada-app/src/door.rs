@@ -4,7 +4,7 @@
 //! Every judged scan goes through [`App::judge`], which emits the one `scan-result` event
 //! the UI renders from, whatever the source.
 
-use entrada_core::store::{ReadingFilter, ScanRequest, Subject};
+use entrada_core::store::{PhotoSize, ReadingFilter, ScanRequest, Subject};
 use entrada_core::{AttendeeId, CheckpointId, ReadingId, ReadingKind, ScanOutcome, Store};
 
 use crate::error::AppError;
@@ -59,7 +59,7 @@ impl App {
                 at: None,
                 device_name: None,
             })?;
-            scan_result(&store, &checkpoint, &outcome, source)?
+            scan_result(&store, &checkpoint, &outcome, source, PhotoSize::Door)?
         };
         tracing::info!(
             verdict = %result.verdict,
@@ -93,6 +93,7 @@ impl App {
                 continue;
             };
             hits.push(AttendeeHit {
+                photo: photo_of(&store, &a, PhotoSize::List),
                 id: a.id.to_string(),
                 email: a.email.clone(),
                 company: a.company.clone(),
@@ -132,7 +133,7 @@ impl App {
                 ReadingKind::Manual => ScanSource::Manual,
                 _ => ScanSource::Camera,
             };
-            let scan = scan_result(&store, &r.checkpoint_id, &outcome, source)?;
+            let scan = scan_result(&store, &r.checkpoint_id, &outcome, source, PhotoSize::List)?;
             out.push(RecentScan {
                 scan,
                 undone: r.voided,
@@ -157,12 +158,14 @@ impl App {
     }
 }
 
-/// The full answer for the screen: who, where, which rule, the reading confirmation.
+/// The full answer for the screen: who (with the face at `photo` size), where, which
+/// rule, the reading confirmation.
 fn scan_result(
     store: &Store,
     checkpoint: &CheckpointId,
     outcome: &ScanOutcome,
     source: ScanSource,
+    photo: PhotoSize,
 ) -> Result<ScanResult> {
     let cp = store.checkpoint(checkpoint)?;
     let attendee = match &outcome.attendee_id {
@@ -185,7 +188,7 @@ fn scan_result(
         attendee: attendee.map(|a| ScanAttendee {
             id: a.id.to_string(),
             first_name: a.first_name().to_owned(),
-            photo: a.photo.clone().filter(|p| p.starts_with("data:image/")),
+            photo: photo_of(store, &a, photo),
             tags: tags_of(&a.tags),
             name: a.name,
         }),
@@ -202,6 +205,21 @@ fn scan_result(
         source,
         at: outcome.reading_date.clone(),
     })
+}
+
+/// The attendee's face as a `data:` URL (the web view's CSP allows no other image
+/// source): the thumbnail cached beside the replica by the sync engine, or a `data:` URL
+/// the attendee record carries itself. No photo is never an error: the door shows initials.
+fn photo_of(store: &Store, attendee: &entrada_core::Attendee, size: PhotoSize) -> Option<String> {
+    match store.cached_photo(&attendee.id, size) {
+        Ok(Some(photo)) => return Some(photo.data_url()),
+        Ok(None) => {}
+        Err(e) => tracing::warn!(attendee = %attendee.id, error = %e, "photo cache unreadable"),
+    }
+    attendee
+        .photo
+        .clone()
+        .filter(|p| p.starts_with("data:image/"))
 }
 
 fn tags_of(tags: &[entrada_core::Tag]) -> Vec<Tag> {

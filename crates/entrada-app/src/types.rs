@@ -95,6 +95,8 @@ pub struct ScanAttendee {
     pub id: String,
     pub name: String,
     pub first_name: String,
+    /// The cached photo as a `data:image/jpeg;base64,...` URL (door-sized in the
+    /// `scan-result` event, list-sized in recent scans), or none.
     pub photo: Option<String>,
     pub tags: Vec<Tag>,
 }
@@ -147,6 +149,8 @@ pub struct AttendeeHit {
     pub qr_data: String,
     pub tags: Vec<Tag>,
     pub active: bool,
+    /// The list-sized cached photo as a `data:image/jpeg;base64,...` URL, or none.
+    pub photo: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
