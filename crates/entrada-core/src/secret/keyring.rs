@@ -20,7 +20,21 @@ const ANSWER_WITHIN: Duration = Duration::from_secs(10);
 
 /// Why the keyring cannot be used right now (never contains a secret).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub(crate) struct Unusable(pub String);
+pub(crate) struct Unusable {
+    pub reason: String,
+    /// There is no desktop session at all (a headless machine), as opposed to a
+    /// keyring that is there but failed: the first is what the key file is for.
+    pub headless: bool,
+}
+
+impl Unusable {
+    pub(crate) fn because(reason: impl Into<String>) -> Self {
+        Self {
+            reason: reason.into(),
+            headless: false,
+        }
+    }
+}
 
 /// A place for one secret string: the OS keyring, or a stand-in in tests.
 pub(crate) trait Vault {
@@ -66,15 +80,15 @@ mod os {
             .spawn(move || {
                 let _ = tx.send(op(entry));
             })
-            .map_err(|e| Unusable(format!("cannot start the keyring thread: {e}")))?;
+            .map_err(|e| Unusable::because(format!("cannot start the keyring thread: {e}")))?;
         match rx.recv_timeout(ANSWER_WITHIN) {
             Ok(result) => result.map_err(|e| describe(&e)),
-            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Unusable(format!(
+            Err(std::sync::mpsc::RecvTimeoutError::Timeout) => Err(Unusable::because(format!(
                 "no answer within {} s (a locked keyring waiting for a password?)",
                 ANSWER_WITHIN.as_secs()
             ))),
             Err(std::sync::mpsc::RecvTimeoutError::Disconnected) => {
-                Err(Unusable("the keyring call failed".into()))
+                Err(Unusable::because("the keyring call failed"))
             }
         }
     }
@@ -82,7 +96,7 @@ mod os {
     /// The keyring's error in words that carry no secret: `BadEncoding` holds the stored
     /// bytes and `Ambiguous` the matching credentials, so neither is printed.
     fn describe(e: &keyring::Error) -> Unusable {
-        Unusable(match e {
+        Unusable::because(match e {
             keyring::Error::PlatformFailure(inner) | keyring::Error::NoStorageAccess(inner) => {
                 inner.to_string()
             }
@@ -110,9 +124,10 @@ mod os {
         if set || user_bus {
             Ok(())
         } else {
-            Err(Unusable(
-                "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".into(),
-            ))
+            Err(Unusable {
+                reason: "no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".into(),
+                headless: true,
+            })
         }
     }
 
@@ -125,10 +140,16 @@ mod os {
 #[cfg(not(any(target_os = "linux", target_os = "macos", target_os = "windows")))]
 impl Vault for OsKeyring {
     fn load(&self) -> Result<Option<String>, Unusable> {
-        Err(Unusable("no OS keyring support on this platform".into()))
+        Err(Unusable {
+            reason: "no OS keyring support on this platform".into(),
+            headless: true,
+        })
     }
 
     fn store(&self, _: &str) -> Result<(), Unusable> {
-        Err(Unusable("no OS keyring support on this platform".into()))
+        Err(Unusable {
+            reason: "no OS keyring support on this platform".into(),
+            headless: true,
+        })
     }
 }

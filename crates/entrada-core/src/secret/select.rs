@@ -129,23 +129,32 @@ pub(crate) fn select(inputs: &Inputs, vault: &dyn Vault) -> Result<SecretBox, Se
             Ok(b)
         }
         SecretStore::Keyring => from_keyring(vault, path)?
-            .map_err(|Unusable(reason)| SecretError::KeyringUnavailable { reason }),
+            .map_err(|why| SecretError::KeyringUnavailable { reason: why.reason }),
         SecretStore::Auto => match from_keyring(vault, path)? {
             Ok(b) => Ok(b),
-            Err(Unusable(reason)) => {
+            Err(why) => {
                 let path = path.ok_or(SecretError::NoKeyLocation)?;
                 if key_file::read(path)? == FileState::Marker {
                     return Err(SecretError::KeyInKeyring {
                         path: path.to_owned(),
-                        reason,
+                        reason: why.reason,
                     });
                 }
                 let b = SecretBox::open_key_file(path)?;
-                tracing::warn!(
-                    "secret key: the OS keyring cannot be used ({reason}); using key file {} \
-                     (set {STORE_ENV}=file on headless kiosks to say this is intended)",
-                    path.display()
-                );
+                let (reason, path) = (&why.reason, path.display());
+                // Headless is what the key file is for; a keyring that is there but
+                // fails is worth a warning on a desktop.
+                if why.headless {
+                    tracing::info!(
+                        "secret key: the OS keyring cannot be used ({reason}); using key \
+                         file {path}"
+                    );
+                } else {
+                    tracing::warn!(
+                        "secret key: the OS keyring cannot be used ({reason}); using key \
+                         file {path} (set {STORE_ENV}=file on kiosks to say this is intended)"
+                    );
+                }
                 Ok(b)
             }
         },
@@ -206,8 +215,8 @@ fn from_keyring(
     match vault.load() {
         Ok(Some(back)) if back.trim() == encoded => {}
         Ok(_) => {
-            return Ok(Err(Unusable(
-                "the keyring did not give back the key it was given".into(),
+            return Ok(Err(Unusable::because(
+                "the keyring did not give back the key it was given",
             )));
         }
         Err(why) => return Ok(Err(why)),
@@ -261,7 +270,7 @@ mod tests {
             self.0
                 .borrow()
                 .clone()
-                .ok_or_else(|| Unusable("bus gone".into()))
+                .ok_or_else(|| Unusable::because("bus gone"))
         }
         fn store(&self, value: &str) -> Result<(), Unusable> {
             let mut slot = self.0.borrow_mut();
@@ -270,7 +279,7 @@ mod tests {
                     *v = Some(value.to_owned());
                     Ok(())
                 }
-                None => Err(Unusable("bus gone".into())),
+                None => Err(Unusable::because("bus gone")),
             }
         }
     }
