@@ -20,8 +20,9 @@ use super::wire::{
 };
 use crate::domain::{Attendance, Checkpoint, CheckpointId, Event, EventId, Tag};
 
-/// Refresh a token this long before the upstream says it expires, so a request never
-/// leaves with a token that dies on the way.
+/// Refresh a token this long before the upstream says it expires (at most half its
+/// lifetime), so a request never leaves with a token that dies on the way. The lifetime
+/// is counted from when the token was *asked for*: the upstream's clock started no later.
 const TOKEN_MARGIN: Duration = Duration::from_secs(60);
 
 /// Bodies kept on a refused reading are cut to this many bytes.
@@ -58,6 +59,9 @@ pub struct Client {
     client_id: String,
     client_secret: String,
     token: Arc<Mutex<Option<Token>>>,
+    /// Held while logging in, so requests that find the token stale together share one
+    /// new token instead of each asking for its own.
+    login: Arc<tokio::sync::Mutex<()>>,
     health: Health,
 }
 
@@ -102,6 +106,7 @@ impl Client {
             client_id: client_id.to_owned(),
             client_secret: client_secret.to_owned(),
             token: Arc::new(Mutex::new(None)),
+            login: Arc::new(tokio::sync::Mutex::new(())),
             health,
         })
     }
@@ -152,11 +157,14 @@ impl Client {
 
     /// A valid bearer token, fetching a new one when none is held or it is about to expire.
     pub async fn token(&self) -> Result<String, SyncError> {
-        if let Some(t) = self.cached_token()
-            && Instant::now() < t.refresh_at
-        {
-            return Ok(t.value);
+        if let Some(t) = self.fresh_token() {
+            return Ok(t);
         }
+        let _login = self.login.lock().await;
+        if let Some(t) = self.fresh_token() {
+            return Ok(t);
+        }
+        let asked = Instant::now();
         let url = self.url(&["oauth", "v2", "token"])?;
         let form = [
             ("client_id", self.client_id.as_str()),
@@ -179,7 +187,8 @@ impl Client {
         }
         let answer: TokenAnswer = parse_ok(status, &body, "token")?;
         let lifetime = Duration::from_secs(answer.expires_in.unwrap_or(3600));
-        let refresh_at = Instant::now() + lifetime.saturating_sub(TOKEN_MARGIN.min(lifetime / 2));
+        let refresh_at = asked + lifetime.saturating_sub(TOKEN_MARGIN.min(lifetime / 2));
+        tracing::debug!(?lifetime, "new upstream token");
         if let Ok(mut slot) = self.token.lock() {
             *slot = Some(Token {
                 value: answer.access_token.clone(),
@@ -189,18 +198,28 @@ impl Client {
         Ok(answer.access_token)
     }
 
-    fn cached_token(&self) -> Option<Token> {
-        self.token.lock().ok().and_then(|t| t.clone())
+    /// The held token while it is not due for refresh.
+    fn fresh_token(&self) -> Option<String> {
+        let slot = self.token.lock().ok()?;
+        slot.as_ref()
+            .filter(|t| Instant::now() < t.refresh_at)
+            .map(|t| t.value.clone())
     }
 
-    fn forget_token(&self) {
-        if let Ok(mut slot) = self.token.lock() {
+    /// Drops `refused` if it is still the held token (a concurrent request may already
+    /// have replaced it with a good one).
+    fn forget_token(&self, refused: &str) {
+        if let Ok(mut slot) = self.token.lock()
+            && slot.as_ref().is_some_and(|t| t.value == refused)
+        {
             *slot = None;
         }
     }
 
     /// An authenticated request; on 401 the token is dropped and the request sent once
-    /// more with a fresh one (the upstream may have restarted and forgotten it).
+    /// more with a fresh one (the upstream revoked it, or restarted and forgot it). A
+    /// second 401 is returned as it is: the caller fails this cycle, and the next cycle
+    /// (after the loop's backoff) logs in again – never a tight login loop.
     async fn authed(
         &self,
         method: Method,
@@ -212,7 +231,7 @@ impl Client {
             let mut req = self
                 .http
                 .request(method.clone(), url.clone())
-                .bearer_auth(token);
+                .bearer_auth(&token);
             req = match &body {
                 Some(Body::Json(bytes)) => req
                     .header(reqwest::header::CONTENT_TYPE, "application/json")
@@ -222,7 +241,8 @@ impl Client {
             };
             let (status, resp) = self.send(req).await?;
             if status == StatusCode::UNAUTHORIZED && attempt == 0 {
-                self.forget_token();
+                tracing::info!("upstream refused the token before its expiry; logging in again");
+                self.forget_token(&token);
                 continue;
             }
             return Ok((status, resp));
