@@ -9,12 +9,16 @@ APT_PACKAGES=(
   # Rust crates with C parts, Tauri on Linux
   build-essential pkg-config libssl-dev clang libclang-dev
   libwebkit2gtk-4.1-dev libgtk-3-dev librsvg2-dev libayatana-appindicator3-dev
+  # OS keyring (Secret Service over D-Bus) for the sealing key of stored secrets
+  libdbus-1-dev
   # camera (nokhwa, v4l)
   libv4l-dev
   # headless windows, real-window tests, browser tests
   xvfb xauth webkit2gtk-driver chromium
   # webhook receivers in tests, reference decoders for the scanner benchmark
   php-cli zbar-tools curl
+  # a real Secret Service for the keyring tests (private bus + GNOME Keyring)
+  dbus-daemon dbus-bin gnome-keyring libsecret-tools
   python3 python3-pip python3-venv
 )
 
