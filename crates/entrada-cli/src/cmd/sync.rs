@@ -8,7 +8,9 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use entrada_core::sync::{ForcedMode, SettingsUpdate, SyncEngine, SyncError, SyncOptions};
+use entrada_core::sync::{
+    ForcedMode, PhotoReport, SettingsUpdate, Summary, SyncEngine, SyncError, SyncOptions,
+};
 
 use crate::output;
 
@@ -76,9 +78,25 @@ pub fn run(args: Args) -> Result<()> {
     })
 }
 
+/// A one-shot run's JSON line: the cycle's summary and what the photo pass did.
+#[derive(serde::Serialize)]
+struct OnceSummary {
+    #[serde(flatten)]
+    summary: Summary,
+    photos: PhotoReport,
+}
+
 async fn once(engine: SyncEngine) -> Result<()> {
     match engine.sync_once().await {
-        Ok(summary) => output::line(&summary),
+        // A one-shot run ends with the process: it waits for the photos the pull named
+        // (the loop of --watch fetches them in the background).
+        Ok(summary) => {
+            let photos = engine
+                .fetch_photos()
+                .await
+                .context("cannot update the photo cache")?;
+            output::line(&OnceSummary { summary, photos })
+        }
         Err(e) => {
             let status = engine.status();
             let upstream = &engine.settings().upstream;

@@ -563,17 +563,15 @@ impl SyncEngine {
         tokio::spawn(async move {
             // Cleared before the pass starts: a pull that lands meanwhile queues another.
             engine.inner.photos.scheduled.store(false, Ordering::SeqCst);
-            match engine.photo_pass().await {
-                Ok(report) => {
-                    tracing::debug!(?report, "photo pass done");
-                    engine.inner.photos.keep(&report);
-                }
+            match engine.photo_pass(false).await {
+                Ok(report) => tracing::debug!(?report, "photo pass done"),
+                Err(SyncError::ForcedOffline) => {}
                 Err(e) => tracing::warn!(error = %e, "photo pass failed"),
             }
         });
     }
 
-    async fn photo_pass(&self) -> Result<PhotoReport, SyncError> {
+    async fn photo_pass(&self, claim: bool) -> Result<PhotoReport, SyncError> {
         if self.forced() == ForcedMode::Offline {
             return Err(SyncError::ForcedOffline);
         }
@@ -584,7 +582,7 @@ impl SyncEngine {
                 hook(p);
             }
         };
-        inner.photos.pass(&inner.db, &progress).await
+        inner.photos.pass(&inner.db, &progress, claim).await
     }
 
     /// Brings the photo cache up to date now and waits for it: compares the replica's
@@ -595,8 +593,7 @@ impl SyncEngine {
         if !self.inner.photos.enabled() {
             return Ok(PhotoReport::default());
         }
-        let report = self.photo_pass().await?;
-        Ok(self.inner.photos.claim(report))
+        self.photo_pass(true).await
     }
 
     fn plain_pull_due(&self) -> bool {

@@ -134,14 +134,14 @@ impl Photos {
     }
 
     /// Keeps a background pass's report for the next caller of [`Photos::claim`].
-    pub(crate) fn keep(&self, report: &PhotoReport) {
+    fn keep(&self, report: &PhotoReport) {
         if let Ok(mut u) = self.unclaimed.lock() {
             u.add(report);
         }
     }
 
     /// This report plus every background report since the last claim.
-    pub(crate) fn claim(&self, report: PhotoReport) -> PhotoReport {
+    fn claim(&self, report: PhotoReport) -> PhotoReport {
         let mut total = self
             .unclaimed
             .lock()
@@ -154,12 +154,31 @@ impl Photos {
     /// One pass: compare URLs (if the attendees changed), drop removed photos, download
     /// what is due. Failures of single photos are recorded, never returned; an error here
     /// is the replica's.
+    ///
+    /// A background pass (`claim` false) keeps its report for the next claiming caller;
+    /// a claiming one returns its own plus those kept. Both happen under the pass lock, so
+    /// a caller waiting behind a background pass never misses what that pass did.
     pub(crate) async fn pass(
         &self,
         db: &Db,
         progress: ProgressFn<'_>,
+        claim: bool,
     ) -> Result<PhotoReport, SyncError> {
         let _one = self.pass.lock().await;
+        let report = self.pass_locked(db, progress).await?;
+        Ok(if claim {
+            self.claim(report)
+        } else {
+            self.keep(&report);
+            report
+        })
+    }
+
+    async fn pass_locked(
+        &self,
+        db: &Db,
+        progress: ProgressFn<'_>,
+    ) -> Result<PhotoReport, SyncError> {
         let mut report = PhotoReport::default();
         let dir = db.run(|s| Ok(s.photo_dir())).await?.ok_or_else(|| {
             SyncError::Internal("an in-memory replica has no photo folder".into())
