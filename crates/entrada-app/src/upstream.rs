@@ -93,6 +93,9 @@ impl UpstreamLink {
     }
 }
 
+/// How long the first pull waits for attendee photos before opening the door.
+const FIRST_PULL_PHOTOS: std::time::Duration = std::time::Duration::from_secs(10);
+
 fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
@@ -403,6 +406,7 @@ impl App {
             .upstream
             .wait(async move { pulling.sync_once().await })?
             .map_err(sync_error)?;
+        let photos = self.first_photos(&engine)?;
         engine.set_progress_hook(None);
         *lock(&self.upstream.pending) = None;
         self.start_sync_loop(engine)?;
@@ -417,9 +421,25 @@ impl App {
         Ok(Some(PullSummary {
             attendees: attendees.max(0) as u64,
             checkpoints,
-            photos: 0,
+            photos,
             took_ms: started.elapsed().as_millis() as u64,
         }))
+    }
+
+    /// The first pull shows the faces arriving (its bar's `photos` stage) for at most
+    /// [`FIRST_PULL_PHOTOS`]; whatever a slow or large photo host has not sent by then
+    /// follows in the background, the door opens anyway. Returns the photos cached.
+    fn first_photos(&self, engine: &SyncEngine) -> Result<u64> {
+        let fetching = engine.clone();
+        let waited = self.upstream.wait(async move {
+            tokio::time::timeout(FIRST_PULL_PHOTOS, fetching.fetch_photos()).await
+        })?;
+        match waited {
+            Ok(Ok(report)) => return Ok(report.cached),
+            Ok(Err(e)) => tracing::warn!(error = %e, "photos not fetched"),
+            Err(_) => tracing::info!("photos continue in the background"),
+        }
+        Ok(self.store().photo_counts()?.fetched)
     }
 
     /// The demo's upstream: an Entrada hub started in-process on a free loopback port with
