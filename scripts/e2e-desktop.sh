@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Real-window end-to-end test of the desktop app (called by `make test`):
+# Real-window end-to-end tests of the desktop app (called by `make test`):
 # builds the UI and the app, installs tauri-driver when missing, starts Xvfb when there is
-# no display, and runs tests/e2e-desktop/run.mjs (tauri-driver + WebKitWebDriver).
+# no display, and runs (tauri-driver + WebKitWebDriver) tests/e2e-desktop/run.mjs (the
+# demo, door and kiosk) then tests/e2e-desktop/connect.mjs (first run against a separate
+# `entrada hub` process: connect errors, pull, scans, offline and back, restart).
 # Screenshots land in docs/screenshots/ unless SCREENSHOTS=0 (CI sets it: a test run
 # should not dirty the working tree).
 set -euo pipefail
@@ -26,13 +28,21 @@ if ! command -v WebKitWebDriver >/dev/null 2>&1; then
   exit 1
 fi
 
-run() { node tests/e2e-desktop/run.mjs; }
+# Both tests, one after the other; the second runs even when the first fails, and the
+# script fails if either does.
+run() {
+  local a=0 b=0
+  node tests/e2e-desktop/run.mjs || a=$?
+  node tests/e2e-desktop/connect.mjs || b=$?
+  [ "$a" -eq 0 ] && [ "$b" -eq 0 ]
+}
 
 if [ -n "${DISPLAY:-}" ] && [ "${E2E_XVFB:-}" != "1" ]; then
   run
 else
   # A private X server: the app needs a display even in CI. -noreset keeps it up between
-  # the two app sessions; the window size matches the screenshots.
+  # the app sessions; the window size matches the screenshots.
   export E2E_XVFB=1
-  xvfb-run -a -s "-screen 0 1280x800x24 -noreset" node tests/e2e-desktop/run.mjs
+  # xvfb-run is a POSIX sh script, which drops exported bash functions: pass the text.
+  xvfb-run -a -s "-screen 0 1280x800x24 -noreset" bash -c "$(declare -f run); run"
 fi
