@@ -67,7 +67,7 @@ describe('kiosk privacy', () => {
     installFake({ mode: 'kiosk', kioskPin: '1234' });
   });
 
-  test('accepted: only the first name and the outcome, never surname, tags or photo', () => {
+  test('accepted: the first name, the own photo and the outcome, never surname or tags', () => {
     kiosk(scanResult({ readingConfirmation: 'Enjoy the keynote.' }));
     const text = screen.getByTestId('kiosk').textContent ?? '';
     expect(screen.getByTestId('kiosk-headline').textContent).toContain('Hello, Ana!');
@@ -75,7 +75,9 @@ describe('kiosk privacy', () => {
     expect(text).not.toContain('VIP');
     expect(text).not.toContain('Speaker');
     expect(text).not.toContain('Main entrance');
-    expect(screen.getByTestId('kiosk').querySelector('img')).toBeNull();
+    const photo = screen.getByTestId('kiosk-photo') as HTMLImageElement;
+    expect(photo.getAttribute('src')).toBe(scanResult().attendee!.photo);
+    expect(photo.alt).toBe('Ana');
     expect(text).toContain('Enjoy the keynote.');
   });
 
@@ -84,6 +86,8 @@ describe('kiosk privacy', () => {
     const text = screen.getByTestId('kiosk').textContent ?? '';
     expect(text).not.toContain('Ana');
     expect(text).not.toContain('García');
+    // Whoever holds a refused badge may not be its owner: no face either.
+    expect(screen.getByTestId('kiosk').querySelector('img')).toBeNull();
     expect(screen.getByTestId('kiosk-message').textContent).toMatch(/help desk/);
   });
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from 'vitest';
-import { render, screen } from '@testing-library/svelte';
+import { fireEvent, render, screen } from '@testing-library/svelte';
 import { flushSync } from 'svelte';
 import VerdictBanner from '../src/components/door/VerdictBanner.svelte';
 import { i18n } from '../src/lib/i18n.svelte';
@@ -68,6 +68,47 @@ describe('VerdictBanner', () => {
     await rerender({ result: scanResult({ readingId: 'rd-2', verdict: 'already_in_room', accepted: false }) });
     expect(banner().dataset['verdict']).toBe('already_in_room');
     expect(screen.getAllByTestId('verdict-banner')).toHaveLength(1);
+  });
+});
+
+describe('VerdictBanner photo', () => {
+  const base = scanResult().attendee!;
+
+  test('the cached photo is shown with the name as its alt text', () => {
+    render(VerdictBanner, { props: { result: scanResult() } });
+    const img = screen.getByTestId('attendee-photo') as HTMLImageElement;
+    expect(img.getAttribute('src')).toBe(base.photo);
+    expect(img.alt).toBe('Ana García');
+    expect(screen.queryByTestId('attendee-initials')).toBeNull();
+  });
+
+  test('without a photo the initials take its place, in the same box', () => {
+    render(VerdictBanner, {
+      props: { result: scanResult({ attendee: { ...base, name: 'Ana María García López', photo: null } }) },
+    });
+    expect(banner().querySelector('img')).toBeNull();
+    const initials = screen.getByTestId('attendee-initials');
+    expect(initials.textContent?.trim()).toBe('AL');
+    expect(initials.classList.contains('photo')).toBe(true);
+  });
+
+  test('a refused scan of a known attendee shows the face too (staff compare it)', () => {
+    render(VerdictBanner, { props: { result: scanResult({ verdict: 'already_in_room', accepted: false }) } });
+    expect(screen.getByTestId('attendee-photo').getAttribute('src')).toBe(base.photo);
+  });
+
+  test('a photo that fails to load falls back to the initials', async () => {
+    render(VerdictBanner, { props: { result: scanResult() } });
+    await fireEvent.error(screen.getByTestId('attendee-photo'));
+    expect(screen.queryByTestId('attendee-photo')).toBeNull();
+    expect(screen.getByTestId('attendee-initials').textContent?.trim()).toBe('AG');
+  });
+
+  test('the next reading tries its own photo again', async () => {
+    const { rerender } = render(VerdictBanner, { props: { result: scanResult() } });
+    await fireEvent.error(screen.getByTestId('attendee-photo'));
+    await rerender({ result: scanResult({ readingId: 'rd-2' }) });
+    expect(screen.getByTestId('attendee-photo')).toBeTruthy();
   });
 });
 

@@ -123,6 +123,8 @@ export interface AttendeeHit {
   qrData: string;
   tags: Tag[];
   active: boolean;
+  /** A list-sized (64 px) `data:image/jpeg;base64,...` from the photo cache, or null. */
+  photo: string | null;
 }
 
 export interface SearchResult {

@@ -569,7 +569,7 @@ export class FakeBackend {
     );
     return {
       total: matches.length,
-      hits: matches.slice(0, limit).map((a) => ({ id: a.id, name: a.name, email: a.email, company: a.company, qrData: a.qrData, tags: a.tags, active: a.active })),
+      hits: matches.slice(0, limit).map((a) => ({ id: a.id, name: a.name, email: a.email, company: a.company, qrData: a.qrData, tags: a.tags, active: a.active, photo: a.photo })),
     };
   }
 
