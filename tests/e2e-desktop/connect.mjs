@@ -237,15 +237,17 @@ async function connectWith(s, url, secret) {
   await s.clickOn('[data-testid="connect"]');
 }
 
-/** The connect form's error once the attempt is over (the button is enabled again). */
-async function connectError(s) {
+/** The connect form's error once the attempt is over (the button is enabled again), and
+ *  not the one a previous attempt left on screen. */
+async function connectError(s, previous = null) {
   return waitUntil(async () => {
     const busy = await s.exec(`const b = document.querySelector('[data-testid="connect"]'); return !b || b.disabled;`);
     if (busy) return null;
-    return s.exec(`const e = document.querySelector('[data-testid="connect-error"]');
+    const err = await s.exec(`const e = document.querySelector('[data-testid="connect-error"]');
       if (!e) return null;
       const strong = e.querySelector('strong');
       return { headline: strong ? strong.textContent.trim() : '', visible: e.innerText.replace(/\\s+/g, ' ').trim() };`);
+    return err && err.visible !== previous?.visible ? err : null;
   }, 'a connect error');
 }
 
@@ -299,7 +301,7 @@ try {
 
   const closed = await closedPort();
   await connectWith(s, `http://127.0.0.1:${closed}`, CLIENT_SECRET);
-  err = await connectError(s);
+  err = await connectError(s, err);
   log('closed port:', err.visible);
   assert.match(err.headline, /could not be reached/);
   assertPlainWords(err.visible);

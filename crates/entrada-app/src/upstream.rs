@@ -68,7 +68,7 @@ impl UpstreamLink {
     /// async runtime (Tauri runs them on its tokio workers), where `Runtime::block_on`
     /// panics ("cannot start a runtime from within a runtime"); a spawned task and a plain
     /// channel work from any thread, inside a runtime or not.
-    fn wait<T: Send + 'static>(
+    pub(crate) fn wait<T: Send + 'static>(
         &self,
         work: impl std::future::Future<Output = T> + Send + 'static,
     ) -> Result<T> {
