@@ -122,9 +122,11 @@ function startHub(port, importSnapshot) {
   return new Promise((ok, fail) => {
     const timer = setTimeout(() => fail(new Error('the hub did not print "listening on"')), WAIT_MS);
     child.stderr.on('data', (d) => hubLog.push(d));
+    let out = ''; // a line may arrive in pieces
     child.stdout.on('data', (d) => {
       hubLog.push(d);
-      const m = /listening on (http:\/\/\S+)/.exec(String(d));
+      out += String(d);
+      const m = /listening on (http:\/\/\S+)\n/.exec(out);
       if (m) {
         clearTimeout(timer);
         ok(m[1].replace(/\/$/, ''));
