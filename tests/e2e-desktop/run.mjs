@@ -3,7 +3,8 @@
 // driven through tauri-driver + WebKitWebDriver (plain WebDriver HTTP, no client library).
 //
 // 1. Door mode on the built-in demo, frames fed from image files (`--frames DIR`):
-//    a valid badge -> green banner with the attendee's name; a refused badge -> red banner
+//    a valid badge -> green banner with the attendee's name and photo (the demo's portraits
+//    travel hub -> sync -> photo cache -> door); a refused badge -> red banner
 //    with the reason. Dashboard after the scans.
 // 2. Kiosk mode started from the command line (`--kiosk --checkpoint ID`, PIN provisioned
 //    with `entrada kiosk-pin`): idle, accepted, refused.
@@ -14,7 +15,8 @@
 // wrapper script starts Xvfb when there is none).
 
 import { spawn } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, statSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -67,6 +69,39 @@ function feed(dir, attendee) {
   renameSync(tmp, join(dir, name));
 }
 
+/**
+ * The demo seeds placeholder portraits on its embedded hub; they reach the door through
+ * the real path (change feed, photo pass, cache beside the replica). Waits until this
+ * attendee's thumbnail was written into the cache after `since` (file name:
+ * crates/entrada-core/src/store/photos.rs), then a moment for its row, so the scan that
+ * follows carries it. A restarted demo hub listens on a new port, so its photo URLs are
+ * new and every photo is fetched again: `since` waits for that, not for the old file.
+ */
+async function waitCachedPhoto(attendee, since) {
+  const name = `${createHash('sha256').update(attendee.id).digest('hex').slice(0, 20)}.jpg`;
+  const file = join(data, 'replica.db.photos', name);
+  const deadline = Date.now() + 60_000;
+  while (!existsSync(file) || statSync(file).mtimeMs < since) {
+    if (Date.now() > deadline) throw new Error(`no cached photo for ${attendee.name} (${file})`);
+    await sleep(100);
+  }
+  await sleep(500);
+}
+
+/** The element's image has really loaded and decoded (not a broken image). */
+async function waitImageLoaded(s, selector) {
+  const deadline = Date.now() + WAIT_MS;
+  let width = 0;
+  while (Date.now() < deadline) {
+    width = await s.exec(
+      `const img = document.querySelector(${JSON.stringify(selector)}); return img && img.complete ? img.naturalWidth : 0;`,
+    );
+    if (width > 0) return width;
+    await sleep(50);
+  }
+  throw new Error(`${selector} never showed a loaded image`);
+}
+
 async function waitVerdict(s, state, readingBefore) {
   const deadline = Date.now() + WAIT_MS;
   while (Date.now() < deadline) {
@@ -107,13 +142,17 @@ try {
     const where = await door.textOf('[data-testid="where"]');
     assert.match(where, /Main entrance/i);
 
+    await waitCachedPhoto(ACCEPTED, 0);
     feed(frames, ACCEPTED);
     let banner = await waitVerdict(door, 'accepted', null);
     await door.waitFor('[data-testid="attendee-name"]');
     const name = await door.textOf('[data-testid="attendee-name"]');
     assert.equal(name, ACCEPTED.name);
     assert.equal(await door.attr(banner, 'data-verdict'), 'accepted');
-    log('accepted:', name);
+    const photoWidth = await waitImageLoaded(door, '[data-testid="verdict-banner"] img[data-testid="attendee-photo"]');
+    const alt = await door.exec(`return document.querySelector('[data-testid="attendee-photo"]').alt;`);
+    assert.equal(alt, ACCEPTED.name);
+    log('accepted:', name, `(photo ${photoWidth} px wide)`);
     await shot(door, 'door-accepted.png');
 
     const first = await door.attr(banner, 'data-reading');
@@ -147,6 +186,7 @@ try {
   // --- Kiosk mode -----------------------------------------------------------------------
   log('kiosk mode from the command line');
   execFileSync(CLI, ['kiosk-pin', '--db', join(data, 'replica.db'), '--pin', '2468'], { stdio: 'ignore' });
+  const kioskStarted = Date.now();
   const kiosk = await Session.start(APP, ['--data-dir', data, '--kiosk', '--checkpoint', 'cp-hall-in',
     '--frames', kioskFrames, '--fps', '10']);
   try {
@@ -156,8 +196,10 @@ try {
     await sleep(300);
     await shot(kiosk, 'kiosk-idle.png');
 
+    await waitCachedPhoto(KIOSK_OK, kioskStarted);
     feed(kioskFrames, KIOSK_OK);
     await kiosk.waitFor('[data-testid="kiosk"][data-state="accepted"]', 'kiosk accepted');
+    await waitImageLoaded(kiosk, '[data-testid="kiosk-photo"]');
     const ok = await kiosk.textOf('[data-testid="kiosk"]');
     assert.match(ok, new RegExp(KIOSK_OK.name.split(' ')[0]));
     await shot(kiosk, 'kiosk-accepted.png');
