@@ -124,12 +124,12 @@ impl App {
     pub fn webhooks_ping(&self, id: &str) -> Result<WebhookDelivery> {
         let db = self.config.data_dir.join("replica.db");
         let secrets = secrets()?;
-        let runtime = tokio::runtime::Builder::new_current_thread()
-            .enable_all()
-            .build()
-            .map_err(AppError::internal)?;
-        let attempt =
-            runtime.block_on(webhook::ping(&db, &secrets, DispatchConfig::default(), id))?;
+        // On the app's own runtime: Tauri calls commands from its tokio workers, where
+        // starting a runtime of our own would panic.
+        let id_owned = id.to_owned();
+        let attempt = self.upstream.wait(async move {
+            webhook::ping(&db, &secrets, DispatchConfig::default(), &id_owned).await
+        })??;
         let store = self.store();
         let list = webhook::deliveries(
             store.connection(),
