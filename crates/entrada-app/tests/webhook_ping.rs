@@ -77,9 +77,9 @@ fn a_test_ping_from_a_runtime_worker_is_signed_and_logged() {
     assert_eq!(delivery.attempts, 1);
     let headers = headers.recv().unwrap();
     assert!(
-        headers
-            .iter()
-            .any(|h| h.to_ascii_lowercase().starts_with("x-eventwo-access-signature:")),
+        headers.iter().any(|h| h
+            .to_ascii_lowercase()
+            .starts_with("x-eventwo-access-signature:")),
         "{headers:?}"
     );
 }
