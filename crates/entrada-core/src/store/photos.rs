@@ -159,11 +159,15 @@ impl Store {
 
     /// Queues photos that are new or whose URL changed, and drops the rows and files of
     /// attendees who are gone or no longer have a photo.
+    ///
+    /// The comparison only reads (a WAL snapshot, no lock), so a door's scans are not held
+    /// up while it walks every attendee; a write transaction is taken only when there is
+    /// something to change. A substring test on the stored JSON (compact, as serde writes
+    /// it) skips parsing the attendees without a photo URL.
     pub fn reconcile_photos(&mut self) -> Result<Reconciled> {
         let dir = self.photo_dir();
-        let tx = self.conn.transaction()?;
         let gone: Vec<(String, Option<String>)> = {
-            let mut stmt = tx.prepare(&format!(
+            let mut stmt = self.conn.prepare(&format!(
                 "SELECT p.attendee_id, p.file FROM photos p
                  LEFT JOIN attendees a ON a.id = p.attendee_id
                  WHERE a.id IS NULL
@@ -173,22 +177,36 @@ impl Store {
             stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
                 .collect::<rusqlite::Result<_>>()?
         };
+        let changed: Vec<(String, String)> = {
+            let mut stmt = self.conn.prepare(&format!(
+                "SELECT a.id, a.url FROM (SELECT id, {PHOTO_URL} AS url FROM attendees
+                                           WHERE raw LIKE '%\"photo\":\"http%') a
+                 LEFT JOIN photos p ON p.attendee_id = a.id
+                 WHERE (a.url LIKE 'http://%' OR a.url LIKE 'https://%')
+                   AND p.url IS NOT a.url"
+            ))?;
+            stmt.query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+                .collect::<rusqlite::Result<_>>()?
+        };
+        if gone.is_empty() && changed.is_empty() {
+            return Ok(Reconciled::default());
+        }
+        let tx = self.conn.transaction()?;
         for (id, _) in &gone {
             tx.execute("DELETE FROM photos WHERE attendee_id = ?1", [id])?;
         }
-        // `WHERE true` keeps SQLite's parser from reading ON CONFLICT as a join clause.
-        let queued = tx.execute(
-            &format!(
-                "INSERT INTO photos(attendee_id, url, state)
-                 SELECT id, url, 'pending' FROM (SELECT id, {PHOTO_URL} AS url FROM attendees)
-                 WHERE url LIKE 'http://%' OR url LIKE 'https://%'
+        {
+            let mut upsert = tx.prepare(
+                "INSERT INTO photos(attendee_id, url, state) VALUES (?1, ?2, 'pending')
                  ON CONFLICT(attendee_id) DO UPDATE SET
                      url = excluded.url, state = 'pending', attempts = 0,
                      next_retry_ms = NULL, last_error = NULL
-                 WHERE photos.url IS NOT excluded.url"
-            ),
-            [],
-        )? as u64;
+                 WHERE photos.url IS NOT excluded.url",
+            )?;
+            for (id, url) in &changed {
+                upsert.execute([id, url])?;
+            }
+        }
         tx.commit()?;
         // Files go after the rows, so no row ever names a deleted file.
         if let Some(dir) = dir {
@@ -200,7 +218,7 @@ impl Store {
             }
         }
         Ok(Reconciled {
-            queued,
+            queued: changed.len() as u64,
             removed: gone.len() as u64,
         })
     }
