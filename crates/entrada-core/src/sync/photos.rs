@@ -101,6 +101,9 @@ pub(crate) struct Photos {
     reconcile: AtomicBool,
     /// A background pass is queued or running.
     pub(crate) scheduled: AtomicBool,
+    /// Temp files of a process that died mid-write were swept (once per engine: they
+    /// only appear after a crash, which a new engine follows).
+    swept: AtomicBool,
     /// Reports of background passes nobody asked for yet.
     unclaimed: Mutex<PhotoReport>,
 }
@@ -120,6 +123,7 @@ impl Photos {
             // A fresh engine has never compared: the replica may hold anything.
             reconcile: AtomicBool::new(true),
             scheduled: AtomicBool::new(false),
+            swept: AtomicBool::new(false),
             unclaimed: Mutex::new(PhotoReport::default()),
         })
     }
@@ -185,10 +189,13 @@ impl Photos {
         })?;
         {
             let dir = dir.clone();
+            let sweep = !self.swept.swap(true, Ordering::SeqCst);
             tokio::task::spawn_blocking(move || {
                 std::fs::create_dir_all(&dir)?;
-                // A writer dies mid-file only with its process; a minute is plenty.
-                cache::sweep_temp_files(&dir, Duration::from_secs(60));
+                if sweep {
+                    // Another process may be writing right now; a minute is plenty.
+                    cache::sweep_temp_files(&dir, Duration::from_secs(60));
+                }
                 Ok::<_, std::io::Error>(())
             })
             .await
