@@ -24,11 +24,40 @@ const DOORS: [(&str, &str, &str); 3] = [
 
 /// Imports the demo event and its background traffic.
 pub(crate) fn load(store: &mut Store, attendees: u32) -> Result<Snapshot> {
-    let snapshot = demo::snapshot(attendees);
+    let snapshot = snapshot_keeping_photos(store, attendees)?;
     store.import_snapshot(&snapshot)?;
     let traffic = traffic(&snapshot);
     let added = store.apply_remote(&traffic)?;
     tracing::info!(added, "demo traffic from other doors");
+    Ok(snapshot)
+}
+
+/// The demo event with the photo URLs the replica already knows for its attendees.
+///
+/// The generated event names no photos: its portraits are seeded on the embedded hub once
+/// it listens (the URL holds its port). Importing the bare event again at each start, into
+/// the replica or the hub, would say "no photo" for a moment, and the door would drop its
+/// cached faces only to fetch them again a second later. Carrying the known URLs over
+/// keeps them; the new port's URLs then replace them like any changed photo.
+pub(crate) fn snapshot_keeping_photos(store: &Store, attendees: u32) -> Result<Snapshot> {
+    let mut snapshot = demo::snapshot(attendees);
+    let mut stmt = store.connection().prepare(
+        "SELECT id, json_extract(raw, '$.photo') FROM attendees
+         WHERE raw LIKE '%\"photo\":\"http%'",
+    )?;
+    let known: std::collections::HashMap<String, String> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+        .collect::<rusqlite::Result<_>>()?;
+    let people = snapshot
+        .attendance
+        .iter_mut()
+        .map(|a| &mut a.attendee)
+        .chain(snapshot.attendees.iter_mut());
+    for person in people {
+        if let Some(url) = known.get(person.id.as_str()) {
+            person.photo = Some(url.clone());
+        }
+    }
     Ok(snapshot)
 }
 

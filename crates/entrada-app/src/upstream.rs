@@ -490,7 +490,9 @@ impl App {
             return Ok(());
         }
         if kind == "demo" {
-            self.connect_demo_hub(entrada_core::demo::snapshot(self.config.demo_attendees));
+            let snapshot =
+                crate::demo::snapshot_keeping_photos(&self.store(), self.config.demo_attendees)?;
+            self.connect_demo_hub(snapshot);
             return Ok(());
         }
         let db = self.config.data_dir.join("replica.db");

@@ -104,6 +104,63 @@ fn the_demo_door_shows_a_seeded_portrait_and_initials_without_one() {
 }
 
 #[test]
+fn a_restarted_demo_keeps_its_faces_while_the_new_hub_port_is_fetched() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let snapshot = demo::snapshot(ATTENDEES);
+    let speaker = &snapshot.attendance[0].attendee;
+    let db = dir.path().join("data/replica.db");
+    let first_url = {
+        let app = open(dir.path());
+        app.open_demo().expect("demo");
+        wait_for_photo(&app, &speaker.name);
+        Store::open(&db)
+            .expect("replica")
+            .photo_record(&speaker.id)
+            .expect("record")
+            .expect("row")
+            .url
+    };
+    // A new start: a new embedded hub on a new port, the demo event imported again.
+    let app = open(dir.path());
+    app.open_demo().expect("demo again");
+    let store = Store::open(&db).expect("replica");
+    let kept = store
+        .attendee(&speaker.id)
+        .expect("read")
+        .expect("attendee");
+    assert!(
+        kept.photo
+            .as_deref()
+            .is_some_and(|u| u.starts_with("http://")),
+        "the re-import dropped the photo URL: {:?}",
+        kept.photo
+    );
+    let result = app
+        .scan_payload(speaker.effective_qr_data(), ScanSource::Keyboard)
+        .expect("scan");
+    assert!(
+        result.attendee.and_then(|a| a.photo).is_some(),
+        "face gone after restart"
+    );
+    // The new hub's URL arrives and is cached in turn.
+    let deadline = Instant::now() + Duration::from_secs(90);
+    loop {
+        let rec = store
+            .photo_record(&speaker.id)
+            .expect("record")
+            .expect("row");
+        if rec.url != first_url && rec.state == entrada_core::store::PhotoState::Fetched {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the new hub's photo never arrived: {rec:?}"
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+#[test]
 fn a_cached_photo_survives_the_hub_going_away_and_a_lost_file_is_no_error() {
     let dir = tempfile::tempdir().expect("tempdir");
     let rt = tokio::runtime::Runtime::new().expect("runtime");
