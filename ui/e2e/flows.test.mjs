@@ -212,7 +212,8 @@ describe('kiosk mode', () => {
     const shown = await kiosk.innerText();
     assert.match(shown, /Hello, Ana!/);
     for (const secret of ['García', 'VIP', 'Speaker', 'lumenlabs', 'Lumen Labs']) assert.ok(!shown.includes(secret), `kiosk shows ${secret}`);
-    assert.equal(await kiosk.locator('img').count(), 0, 'no photo in kiosk');
+    // The attendee's own face when let in; never on a refusal (checked below).
+    assert.equal(await kiosk.locator('img[data-testid=kiosk-photo]').count(), 1, 'own photo in kiosk');
     await shot(p, 'kiosk-accepted');
 
     await p.locator('[data-testid=kiosk][data-state=idle]').waitFor({ timeout: 10_000 });
@@ -220,6 +221,7 @@ describe('kiosk mode', () => {
     await scan(p, 'ENTRADA-DIEGO-0004');
     await p.locator('[data-testid=kiosk][data-state=refused]').waitFor();
     assert.ok(!(await kiosk.innerText()).includes('Diego'));
+    assert.equal(await kiosk.locator('img').count(), 0, 'no photo on a refusal');
     await shot(p, 'kiosk-refused');
     await p.locator('[data-testid=kiosk][data-state=idle]').waitFor({ timeout: 10_000 });
 
