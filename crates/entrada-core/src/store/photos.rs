@@ -443,3 +443,97 @@ fn remove_quietly(path: &Path) {
         tracing::warn!(file = %path.display(), error = %e, "cached photo not removed");
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo;
+
+    fn with_photos(urls: &[(usize, Option<&str>)]) -> crate::snapshot::Snapshot {
+        let mut s = demo::snapshot(10);
+        for (i, url) in urls {
+            s.attendance[*i].attendee.photo = url.map(str::to_owned);
+        }
+        s
+    }
+
+    #[test]
+    fn reconcile_queues_new_and_changed_urls_and_drops_removed_ones() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let db = dir.path().join("r.db");
+        let mut store = Store::open(&db).expect("replica");
+        let a = |i: usize| demo::attendee_id(i as u32);
+        store
+            .import_snapshot(&with_photos(&[
+                (0, Some("http://h/0.jpg")),
+                (1, Some("https://h/1.png")),
+                (2, Some("data:image/png;base64,AAAA")),
+                (3, Some("ftp://h/3.jpg")),
+            ]))
+            .expect("import");
+        let r = store.reconcile_photos().expect("reconcile");
+        assert_eq!((r.queued, r.removed), (2, 0));
+        assert_eq!(
+            store.reconcile_photos().expect("again"),
+            Reconciled::default()
+        );
+        let due = store.due_photos(0, 10).expect("due");
+        assert_eq!(due.len(), 2);
+
+        // Attendee 0 is cached (a real file), attendee 1 fails until later.
+        let folder = photo_dir(&db);
+        std::fs::create_dir_all(&folder).expect("folder");
+        let file = photo_file_name(&a(0));
+        write_atomically(&folder, &file, b"jpeg").expect("write");
+        write_atomically(&folder, &small_file_name(&file), b"small").expect("write");
+        let job0 = due.iter().find(|j| j.attendee_id == a(0)).expect("job 0");
+        let got = FetchedPhoto {
+            content_type: "image/jpeg".into(),
+            size: 4,
+            width: 1,
+            height: 1,
+        };
+        assert!(store.photo_fetched(job0, &file, &got).expect("fetched"));
+        let job1 = due.iter().find(|j| j.attendee_id == a(1)).expect("job 1");
+        store.photo_failed(job1, "HTTP 500", 1_000).expect("failed");
+        assert!(store.due_photos(999, 10).expect("due").is_empty());
+        assert_eq!(store.due_photos(1_000, 10).expect("due").len(), 1);
+        assert_eq!(
+            store.cached_photo(&a(0), PhotoSize::List).expect("read"),
+            Some(CachedPhoto {
+                bytes: b"small".to_vec()
+            })
+        );
+
+        // 1 gets a new URL: pending again, attempts reset. 0 loses its photo: row and
+        // files go. A late answer for 0's old URL records nothing.
+        store
+            .import_snapshot(&with_photos(&[(0, None), (1, Some("https://h/1b.png"))]))
+            .expect("import");
+        let r = store.reconcile_photos().expect("reconcile");
+        assert_eq!((r.queued, r.removed), (1, 1));
+        let rec1 = store.photo_record(&a(1)).expect("read").expect("row");
+        assert_eq!((rec1.state, rec1.attempts), (PhotoState::Pending, 0));
+        assert!(store.photo_record(&a(0)).expect("read").is_none());
+        assert!(!folder.join(&file).exists());
+        assert!(!folder.join(small_file_name(&file)).exists());
+        assert!(!store.photo_fetched(job0, &file, &got).expect("late answer"));
+        assert_eq!(
+            store.cached_photo(&a(0), PhotoSize::Door).expect("read"),
+            None
+        );
+    }
+
+    #[test]
+    fn stale_temp_files_are_swept_and_fresh_ones_left_alone() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        std::fs::write(dir.path().join(format!("{TEMP_PREFIX}a.jpg-1")), b"x").expect("temp");
+        std::fs::write(dir.path().join("kept.jpg"), b"x").expect("file");
+        assert_eq!(
+            sweep_temp_files(dir.path(), std::time::Duration::from_secs(60)),
+            0
+        );
+        assert_eq!(sweep_temp_files(dir.path(), std::time::Duration::ZERO), 1);
+        assert!(dir.path().join("kept.jpg").exists());
+    }
+}
