@@ -40,14 +40,24 @@ class AppStore {
 
   async init(): Promise<void> {
     try {
-      const [state, settings] = await Promise.all([ipc.appState(), ipc.settingsGet()]);
+      // Every start-up request goes out at once: on a loaded machine each IPC round trip
+      // costs tens of milliseconds, and the door is not scan-ready until they are all in.
+      const listening = this.listen();
+      const [state, settings, sync, camera] = await Promise.all([
+        ipc.appState(),
+        ipc.settingsGet(),
+        ipc.syncStatus().catch(() => null),
+        ipc.cameraState().catch(() => null),
+      ]);
       this.state = state;
       this.applySettings(settings);
-      await this.listen();
+      performance.mark('state');
       if (state.mode !== 'setup') {
-        this.sync = await ipc.syncStatus();
-        this.camera = await ipc.cameraState();
+        this.sync = sync;
+        if (camera) this.camera = camera;
       }
+      await listening;
+      performance.mark('listening');
     } catch (err) {
       this.loadError = err;
     }
@@ -55,17 +65,20 @@ class AppStore {
 
   private async listen(): Promise<void> {
     this.unlisteners.push(
-      await on('scan-result', (r) => this.receiveScan(r)),
-      await on('camera-frame', (f) => {
-        this.frame = f.dataUrl;
-      }),
-      await on('camera-state', (c) => {
-        this.camera = c;
-        if (c.state !== 'running') this.frame = null;
-      }),
-      await on('sync-status', (s) => {
-        this.sync = s;
-      }),
+      ...(await Promise.all([
+        on('scan-result', (r) => this.receiveScan(r)),
+        on('camera-frame', (f) => {
+          if (this.frame === null) performance.mark('frame');
+          this.frame = f.dataUrl;
+        }),
+        on('camera-state', (c) => {
+          this.camera = c;
+          if (c.state !== 'running') this.frame = null;
+        }),
+        on('sync-status', (s) => {
+          this.sync = s;
+        }),
+      ])),
     );
   }
 

@@ -18,11 +18,12 @@ export function rememberCamera(index: number): void {
 
 /** Lists the cameras and starts the remembered one (or the first). Returns the list. */
 export async function startPreferredCamera(): Promise<{ cameras: Camera[]; index: number | null }> {
-  const cameras = await ipc.listCameras();
+  // Both at once: the shell may have started the camera already, while the page loaded.
+  const [cameras, state] = await Promise.all([ipc.listCameras(), ipc.cameraState()]);
   if (cameras.length === 0) return { cameras, index: null };
   const wanted = preferredCameraIndex();
   const index = cameras.some((c) => c.index === wanted) ? wanted : cameras[0]!.index;
-  const state = await ipc.cameraState();
   if (state.state === 'stopped' || state.cameraIndex !== index) await ipc.startCamera(index);
+  performance.mark('camera-started');
   return { cameras, index };
 }
