@@ -196,12 +196,15 @@ try {
     await sleep(300);
     await shot(kiosk, 'kiosk-idle.png');
 
+    // Its photo is in the door's cache, yet the kiosk shows the first name and the outcome
+    // only (issue 8): nobody at an unattended screen sees a face.
     await waitCachedPhoto(KIOSK_OK, kioskStarted);
     feed(kioskFrames, KIOSK_OK);
     await kiosk.waitFor('[data-testid="kiosk"][data-state="accepted"]', 'kiosk accepted');
-    await waitImageLoaded(kiosk, '[data-testid="kiosk-photo"]');
     const ok = await kiosk.textOf('[data-testid="kiosk"]');
     assert.match(ok, new RegExp(KIOSK_OK.name.split(' ')[0]));
+    const kioskImages = await kiosk.exec(`return document.querySelectorAll('[data-testid="kiosk"] img').length;`);
+    assert.equal(kioskImages, 0, 'the kiosk shows no photo');
     await shot(kiosk, 'kiosk-accepted.png');
 
     feed(kioskFrames, INACTIVE);
