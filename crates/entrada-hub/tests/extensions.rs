@@ -27,6 +27,8 @@ async fn capabilities_and_openapi() {
             "{ext}"
         );
     }
+    // The largest change-feed page, for devices' first pulls.
+    assert_eq!(v["limits"]["changes"], 50_000);
     let (s, doc) = h.send(h.http.get(h.url("/openapi.json"))).await;
     assert_eq!(s, StatusCode::OK);
     assert!(doc["openapi"].as_str().is_some_and(|v| v.starts_with("3.")));
@@ -208,6 +210,45 @@ async fn change_feed_is_incremental_and_compacted() {
         StatusCode::UNPROCESSABLE_ENTITY
     );
     assert_eq!(h.get("/event/none/changes").await.0, StatusCode::NOT_FOUND);
+}
+
+#[tokio::test]
+async fn change_feed_pages_nest_the_current_attendee_and_honour_large_limits() {
+    let h = start().await;
+    h.patch_form(&format!("/attendee/{BOB}"), &[("position", "Three")])
+        .await;
+    // A limit above the hub's largest page is served as that page, here the whole feed.
+    let (s, page) = h
+        .get(&format!("/event/{EVENT}/changes?since=0&limit=1000000"))
+        .await;
+    assert_eq!(s, StatusCode::OK);
+    assert_eq!(
+        (page["more"].clone(), page["remaining"].clone()),
+        (json!(false), json!(0))
+    );
+    let changes = page["changes"].as_array().cloned().unwrap_or_default();
+    let (paged, _) = all_changes(&h, "0").await;
+    assert_eq!(changes, paged);
+    let entry = |entity: &str| {
+        changes
+            .iter()
+            .find(|c| c["entity"] == entity && c["id"] == BOB)
+            .cloned()
+            .unwrap_or(Value::Null)
+    };
+    // The attendance entry carries the attendee as it is now, like GET .../attendance.
+    let attendee = entry("attendee");
+    let attendance = entry("attendance");
+    assert_eq!(attendee["data"]["position"], "Three");
+    assert_eq!(attendance["data"]["attendee"], attendee["data"]);
+    let (_, listed) = h.get(&format!("/event/{EVENT}/attendance")).await;
+    let bob = listed
+        .as_array()
+        .and_then(|l| l.iter().find(|a| a["attendee"]["id"] == BOB))
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(bob["attendee"]["position"], "Three");
+    assert_eq!(bob["confirmed"], attendance["data"]["confirmed"]);
 }
 
 fn reading(id: &str, cp: &str, who: &str, date: &str, accepted: bool) -> Value {

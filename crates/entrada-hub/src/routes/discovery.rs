@@ -17,8 +17,15 @@ pub const EXTENSIONS: &[&str] = &[
     "webhooks",
 ];
 
+/// `limits.changes`: the largest change-feed page this hub serves; devices that know it
+/// ask for large pages on a first pull (`docs/sync-protocol.md`).
 pub async fn capabilities() -> Json<Value> {
-    Json(json!({"api": "entrada-hub", "version": 1, "extensions": EXTENSIONS}))
+    Json(json!({
+        "api": "entrada-hub",
+        "version": 1,
+        "extensions": EXTENSIONS,
+        "limits": {"changes": super::feeds::MAX_CHANGES_LIMIT},
+    }))
 }
 
 pub async fn openapi(State(state): State<Shared>) -> Response {

@@ -17,10 +17,17 @@ use crate::storage::{ChangePage, DeviceRef, ReadingPage, StorageError};
 
 pub const MAX_UPLOAD: usize = 1000;
 const DEFAULT_LIMIT: u32 = 1000;
-const MAX_LIMIT: u32 = 5000;
+/// Largest readings-feed page.
+const MAX_READINGS_LIMIT: u32 = 5000;
+/// Largest change-feed page, advertised in `/capabilities` (`limits.changes`). A first pull
+/// of 100,000 attendees is about 200,000 entries: large pages keep the per-request work
+/// (a query, a `remaining` count, a round trip) down to a handful, while each page stays
+/// a few tens of megabytes.
+pub const MAX_CHANGES_LIMIT: u32 = 50_000;
 
-/// `since` (a cursor from `next`; absent or `0` = from the start) and `limit`.
-fn page(raw: Option<&str>) -> Result<(i64, u32), ApiError> {
+/// `since` (a cursor from `next`; absent or `0` = from the start) and `limit` (at most
+/// `max`; a larger one is served as `max`, so a device asking too much still progresses).
+fn page(raw: Option<&str>, max: u32) -> Result<(i64, u32), ApiError> {
     let q = body::query(raw);
     let since = match q.get("since").map(|s| s.trim()) {
         None | Some("") => 0,
@@ -37,7 +44,7 @@ fn page(raw: Option<&str>) -> Result<(i64, u32), ApiError> {
             .ok_or_else(|| {
                 ApiError::field("limit", "invalid", Some("Expected a positive integer"))
             })?
-            .min(MAX_LIMIT),
+            .min(max),
     };
     Ok((since, limit))
 }
@@ -47,7 +54,7 @@ pub async fn changes(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ChangePage>, ApiError> {
-    let (since, limit) = page(raw.as_deref())?;
+    let (since, limit) = page(raw.as_deref(), MAX_CHANGES_LIMIT)?;
     db(&state, move |s| {
         if s.event(&id)?.is_none() {
             return Ok(None);
@@ -64,7 +71,7 @@ pub async fn readings(
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
 ) -> Result<Json<ReadingPage>, ApiError> {
-    let (since, limit) = page(raw.as_deref())?;
+    let (since, limit) = page(raw.as_deref(), MAX_READINGS_LIMIT)?;
     db(&state, move |s| {
         if s.event(&id)?.is_none() {
             return Ok(None);

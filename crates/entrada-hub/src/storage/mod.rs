@@ -15,7 +15,6 @@ use entrada_core::{
     Attendance, Attendee, Checkpoint, CheckpointId, Event, EventId, Room, ScanOutcome, Tag,
 };
 use serde::{Deserialize, Serialize};
-use serde_json::Value;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -91,14 +90,15 @@ pub struct RoomState {
     pub occupancy: u32,
 }
 
-/// One entry of the compacted change feed.
+/// One entry of the compacted change feed. `data` is the stored canonical JSON, passed
+/// through as it is: rebuilding each entity per page was most of a first pull's cost.
 #[derive(Debug, Clone, Serialize)]
 pub struct Change {
     pub seq: i64,
     pub entity: String,
     pub op: String,
     pub id: String,
-    pub data: Option<Value>,
+    pub data: Option<Box<serde_json::value::RawValue>>,
 }
 
 #[derive(Debug, Clone, Serialize)]
