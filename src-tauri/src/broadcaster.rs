@@ -17,6 +17,11 @@ impl Broadcaster {
 impl Shell for Broadcaster {
     fn emit(&self, event: AppEvent) {
         let name = event.name();
+        match &event {
+            AppEvent::CameraFrame(_) => crate::startup::mark("first-preview-emitted"),
+            AppEvent::CameraState(_) => crate::startup::mark("first-camera-state-emitted"),
+            _ => {}
+        }
         let sent = match &event {
             AppEvent::ScanResult(p) => self.handle.emit(name, p),
             AppEvent::CameraFrame(p) => self.handle.emit(name, p),

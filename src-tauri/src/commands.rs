@@ -15,6 +15,7 @@ type Ctx<'a> = State<'a, Arc<App>>;
 
 #[tauri::command(async)]
 pub fn app_state(app: Ctx<'_>) -> Res<AppState> {
+    crate::startup::mark("first-ipc");
     app.app_state()
 }
 
@@ -65,6 +66,7 @@ pub fn camera_state(app: Ctx<'_>) -> CameraState {
 
 #[tauri::command(async)]
 pub fn start_camera(app: Ctx<'_>, index: u32) -> Res<()> {
+    crate::startup::mark("start-camera-called");
     app.inner().start_camera(index)
 }
 

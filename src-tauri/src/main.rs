@@ -7,6 +7,9 @@
 
 mod broadcaster;
 mod commands;
+mod startup;
+#[cfg(target_os = "linux")]
+mod webkit;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -14,6 +17,7 @@ use std::sync::Arc;
 use anyhow::Context as _;
 use clap::Parser;
 use entrada_app::frames::FramesConfig;
+use entrada_app::types::AppMode;
 use entrada_app::{App, AppConfig};
 use tauri::{Manager, WebviewUrl, WebviewWindowBuilder};
 
@@ -51,6 +55,7 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
+    startup::mark("main");
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env()
@@ -77,14 +82,17 @@ fn main() -> anyhow::Result<()> {
 
     tauri::Builder::default()
         .setup(move |tauri_app| {
+            startup::mark("setup");
             let shell = Arc::new(broadcaster::Broadcaster::new(tauri_app.handle().clone()));
             let app = App::open(config, shell).context("cannot open the replica")?;
-            prepare(&app, &args)?;
-            let kiosk = app.app_state()?.mode == entrada_app::types::AppMode::Kiosk;
-            tauri_app.manage(app);
-            // The window is built here rather than in tauri.conf.json so a kiosk opens full
-            // screen without window controls from its first frame.
-            WebviewWindowBuilder::new(tauri_app, MAIN_WINDOW, WebviewUrl::default())
+            startup::mark("replica-open");
+            let kiosk = args.kiosk || app.app_state()?.mode == AppMode::Kiosk;
+            tauri_app.manage(Arc::clone(&app));
+            // The window first: WebKit starts its processes and loads the page while the
+            // demo is imported below. The window is built here rather than in
+            // tauri.conf.json so a kiosk opens full screen without window controls from its
+            // first frame.
+            let window = WebviewWindowBuilder::new(tauri_app, MAIN_WINDOW, WebviewUrl::default())
                 .title("Entrada")
                 .inner_size(1280.0, 800.0)
                 .min_inner_size(1024.0, 700.0)
@@ -92,6 +100,14 @@ fn main() -> anyhow::Result<()> {
                 .fullscreen(kiosk)
                 .decorations(!kiosk)
                 .build()?;
+            startup::mark("window-built");
+            #[cfg(target_os = "linux")]
+            webkit::tune(&window);
+            #[cfg(not(target_os = "linux"))]
+            let _ = window;
+            prepare(&app, &args)?;
+            startup::mark("prepared");
+            release_startup_memory();
             Ok(())
         })
         .invoke_handler(tauri::generate_handler![
@@ -141,10 +157,32 @@ fn main() -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Applies the start-up flags: `--demo`, `--checkpoint`, `--kiosk`.
+/// The start (demo import, the embedded hub's import and first sync, the first page load)
+/// allocates and frees tens of megabytes on several threads; glibc keeps freed memory in
+/// its arenas. Once the start is over, hand it back to the system, so an idle door holds
+/// only what it uses.
+fn release_startup_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    {
+        let spawned = std::thread::Builder::new()
+            .name("entrada-trim".into())
+            .spawn(|| {
+                std::thread::sleep(std::time::Duration::from_secs(5));
+                // SAFETY: malloc_trim only walks glibc's own arenas; it takes no pointers.
+                unsafe { libc::malloc_trim(0) };
+            });
+        if let Err(e) = spawned {
+            tracing::debug!(error = %e, "no memory trim after start");
+        }
+    }
+}
+
+/// Applies the start-up flags (`--demo`, `--checkpoint`, `--kiosk`), then starts the camera
+/// of a door or kiosk, so it is running by the time the page has loaded. The page keeps it
+/// if it is the camera it remembers (index 0 unless the user picked another).
 fn prepare(app: &Arc<App>, args: &Args) -> anyhow::Result<()> {
-    if args.demo && app.app_state()?.mode == entrada_app::types::AppMode::Setup {
-        app.open_demo()?;
+    if args.demo && app.app_state()?.mode == AppMode::Setup {
+        app.open_demo_door_first()?;
     }
     if let Some(cp) = &args.checkpoint {
         if args.kiosk {
@@ -152,6 +190,13 @@ fn prepare(app: &Arc<App>, args: &Args) -> anyhow::Result<()> {
                 .with_context(|| format!("cannot start the kiosk on checkpoint {cp}"))?;
         } else {
             app.choose_checkpoint(cp)?;
+        }
+    }
+    if matches!(app.app_state()?.mode, AppMode::Door | AppMode::Kiosk)
+        && !app.list_cameras().is_empty()
+    {
+        if let Err(e) = app.start_camera(0) {
+            tracing::info!(error = %e, "camera not started at launch; the page will retry");
         }
     }
     Ok(())

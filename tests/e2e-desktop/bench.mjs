@@ -12,10 +12,14 @@
 //   animation frame after the banner's DOM changed (recorded in the page).
 //
 // Prints one JSON object; RUNS=N sets the start/memory repetitions (default 5),
-// SCANS=N the number of badges (default 30).
+// SCANS=N the number of badges (default 30), BUILD=release|debug which cargo profile's
+// binaries to run (default debug; both the app and the bare window come from it).
+// Besides the three figures it prints where the start goes (marks written by the app to
+// ENTRADA_STARTUP_LOG and by the page with performance.mark, in ms after launch) and the
+// idle PSS per process kind.
 
 import { spawn, execFileSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -23,20 +27,23 @@ import { PORT_NUMBER, Session, driverReady, sleep } from './webdriver.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
-const PROFILE = process.env.PROFILE ?? 'debug';
+const PROFILE = process.env.BUILD ?? process.env.PROFILE ?? 'debug';
 const APP = join(TARGET, PROFILE, 'entrada-desktop');
 const HELLO = join(TARGET, PROFILE, 'hello-window');
-const CLI = join(TARGET, 'debug/entrada');
+// The CLI only makes the badges (not measured): the same profile if built, else debug.
+const CLI = [join(TARGET, PROFILE, 'entrada'), join(TARGET, 'debug/entrada')].find((p) => existsSync(p));
 const RUNS = Number(process.env.RUNS ?? 5);
 const SCANS = Number(process.env.SCANS ?? 30);
 const ATTENDEES = 300;
 
 const work = mkdtempSync(join(tmpdir(), 'entrada-bench-'));
 const latencyLog = join(work, 'latency.csv');
+const startupLog = join(work, 'startup.csv');
 const driver = spawn(process.env.TAURI_DRIVER ?? 'tauri-driver', ['--port', String(PORT_NUMBER)], {
   stdio: ['ignore', 'ignore', 'inherit'],
-  env: { ...process.env, ENTRADA_LATENCY_LOG: latencyLog },
+  env: { ...process.env, ENTRADA_LATENCY_LOG: latencyLog, ENTRADA_STARTUP_LOG: startupLog },
 });
+const wallNow = () => performance.timeOrigin + performance.now();
 
 /** PIDs of every process whose executable is `exe`, plus all their descendants. */
 function processTree(exe) {
@@ -67,21 +74,23 @@ function processTree(exe) {
   return [...tree];
 }
 
+/** PSS in KiB of each process, with the name of its executable. */
 function pssKiB(pids) {
-  let total = 0;
+  const out = [];
   for (const pid of pids) {
     try {
       const m = /^Pss:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/smaps_rollup`, 'utf8'));
-      if (m) total += Number(m[1]);
+      const name = readlinkSync(`/proc/${pid}/exe`).split('/').pop();
+      if (m) out.push({ name, kib: Number(m[1]) });
     } catch {
       // exited
     }
   }
-  return total;
+  return out;
 }
 
 async function startAndMeasure(exe, args, readyCss) {
-  const t0 = performance.now();
+  const t0 = wallNow();
   const s = await Session.start(exe, args);
   for (const css of readyCss) {
     for (;;) {
@@ -89,11 +98,41 @@ async function startAndMeasure(exe, args, readyCss) {
       await sleep(10);
     }
   }
-  const startMs = performance.now() - t0;
+  const startMs = wallNow() - t0;
+  // Where the start went: the page's marks (wall clock through timeOrigin) and the app's.
+  const page = await s.exec(`
+    const nav = performance.getEntriesByType('navigation')[0];
+    const o = performance.timeOrigin;
+    const marks = Object.fromEntries(performance.getEntriesByType('mark').map((m) => [m.name, o + m.startTime]));
+    return { navigationStart: o, domContentLoaded: nav ? o + nav.domContentLoadedEventEnd : null, ...marks };
+  `);
+  const marks = {};
+  for (const [k, v] of Object.entries(page ?? {})) if (typeof v === 'number') marks[`page:${k}`] = v - t0;
+  if (existsSync(startupLog)) {
+    for (const line of readFileSync(startupLog, 'utf8').trim().split('\n')) {
+      const [what, ms] = line.split(',');
+      if (what && ms) marks[`app:${what}`] ??= Number(ms) - t0;
+    }
+    rmSync(startupLog);
+  }
   await sleep(10_000);
   const pids = processTree(exe);
-  const pss = pssKiB(pids);
-  return { s, startMs, pssMiB: pss / 1024, processes: pids.length };
+  const procs = pssKiB(pids);
+  const pss = procs.reduce((a, p) => a + p.kib, 0);
+  const byProcess = {};
+  for (const p of procs) byProcess[p.name] = (byProcess[p.name] ?? 0) + p.kib / 1024;
+  return { s, startMs, marks, pssMiB: pss / 1024, byProcess, processes: pids.length };
+}
+
+/** Median of each key over a list of objects. */
+function medians(list) {
+  const keys = new Set(list.flatMap((o) => Object.keys(o)));
+  const out = {};
+  for (const k of keys) {
+    const v = list.map((o) => o[k]).filter((x) => typeof x === 'number');
+    if (v.length) out[k] = round(stats(v)).median;
+  }
+  return Object.fromEntries(Object.entries(out).sort((a, b) => a[1] - b[1]));
 }
 
 const stats = (xs) => {
@@ -109,12 +148,14 @@ try {
     '--badges', join(work, 'badges'), '--snapshot', join(work, 'snapshot.json')], { stdio: 'ignore' });
   const snapshot = JSON.parse(readFileSync(join(work, 'snapshot.json'), 'utf8'));
 
-  const hello = { start: [], pss: [] };
-  const app = { start: [], pss: [], processes: 0 };
+  const hello = { start: [], pss: [], byProcess: [], marks: [] };
+  const app = { start: [], pss: [], processes: 0, byProcess: [], marks: [] };
   for (let i = 0; i < RUNS; i++) {
     const h = await startAndMeasure(HELLO, [], ['#hello']);
     hello.start.push(h.startMs);
     hello.pss.push(h.pssMiB);
+    hello.byProcess.push(h.byProcess);
+    hello.marks.push(h.marks);
     await h.s.end();
     await sleep(1000);
 
@@ -125,6 +166,8 @@ try {
       '--frames', frames, '--fps', '15'], ['[data-testid="verdict-banner"][data-state="idle"]', '[data-testid="camera-frame"]']);
     app.start.push(a.startMs);
     app.pss.push(a.pssMiB);
+    app.byProcess.push(a.byProcess);
+    app.marks.push(a.marks);
     app.processes = a.processes;
 
     if (i === RUNS - 1) {
@@ -188,10 +231,18 @@ try {
   const result = {
     profile: PROFILE,
     runs: RUNS,
-    hello: { startMs: round(stats(hello.start)), pssMiB: round(stats(hello.pss)) },
+    load: readFileSync('/proc/loadavg', 'utf8').split(' ').slice(0, 3).join(' '),
+    hello: {
+      startMs: round(stats(hello.start)),
+      pssMiB: round(stats(hello.pss)),
+      pssByProcessMiB: medians(hello.byProcess),
+      startMarksMs: medians(hello.marks),
+    },
     app: {
       startMs: round(stats(app.start)),
       pssMiB: round(stats(app.pss)),
+      pssByProcessMiB: medians(app.byProcess),
+      startMarksMs: medians(app.marks),
       processes: app.processes,
       frameToBannerMs: app.frameToBanner,
       frameToDomMs: app.frameToDom,

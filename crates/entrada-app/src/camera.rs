@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::RecvTimeoutError;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use base64::Engine as _;
 use entrada_scan::source::{CameraConfig, CameraSource, list_cameras};
@@ -36,6 +36,9 @@ pub(crate) struct CameraManager {
 struct Inner {
     state: CameraState,
     running: Option<Running>,
+    /// The newest preview, sent again when the page asks for the camera state, so a page
+    /// that has just loaded shows the picture at once instead of at the next frame.
+    latest: Option<CameraFrame>,
 }
 
 struct Running {
@@ -50,6 +53,7 @@ impl CameraManager {
             inner: Mutex::new(Inner {
                 state: stopped(),
                 running: None,
+                latest: None,
             }),
         }
     }
@@ -97,9 +101,17 @@ impl App {
         }
     }
 
-    /// `camera_state`.
+    /// `camera_state`; while a camera runs, its newest preview frame follows as a
+    /// `camera-frame` event.
     pub fn camera_state(&self) -> CameraState {
-        self.camera.lock().state.clone()
+        let (state, latest) = {
+            let inner = self.camera.lock();
+            (inner.state.clone(), inner.latest.clone())
+        };
+        if let Some(frame) = latest {
+            self.emit(AppEvent::CameraFrame(frame));
+        }
+        state
     }
 
     /// `start_camera`: starts or switches to camera `index` (with `--frames`, the folder).
@@ -139,7 +151,11 @@ impl App {
 
     /// `stop_camera`.
     pub fn stop_camera(&self) {
-        let running = self.camera.lock().running.take();
+        let running = {
+            let mut inner = self.camera.lock();
+            inner.latest = None;
+            inner.running.take()
+        };
         if let Some(r) = running {
             r.stop.store(true, Ordering::SeqCst);
             if r.thread.join().is_err() {
@@ -155,28 +171,30 @@ impl App {
             if inner.state == state {
                 return;
             }
+            if state.state != CameraStateKind::Running {
+                inner.latest = None;
+            }
             inner.state = state.clone();
         }
         self.emit(AppEvent::CameraState(state));
     }
 }
 
+/// After a verdict, preview frames pause this long: the page then spends its time on the
+/// banner, not on decoding and painting a camera picture nobody looks at in that instant.
+const QUIET_AFTER_VERDICT: Duration = Duration::from_millis(400);
+
 /// The forwarding loop. Holds only a weak reference to the app, so closing the app is
-/// never kept waiting by a camera.
+/// never kept waiting by a camera. Verdicts go first; of the preview frames waiting, only
+/// the newest is sent.
 fn forward(scanner: Scanner, app: Weak<App>, index: u32, stop: &AtomicBool) {
+    let mut quiet_until: Option<Instant> = None;
     while !stop.load(Ordering::SeqCst) {
         let Some(app) = app.upgrade() else { break };
-        while let Ok(p) = scanner.previews().try_recv() {
-            let data = base64::engine::general_purpose::STANDARD.encode(&p.jpeg);
-            app.emit(AppEvent::CameraFrame(CameraFrame {
-                data_url: format!("data:image/jpeg;base64,{data}"),
-                width: p.width,
-                height: p.height,
-            }));
-        }
         match scanner.events().recv_timeout(Duration::from_millis(40)) {
             Ok(ScannerEvent::Scan(scan)) => match app.scan_camera(&scan.payload) {
                 Ok(result) => {
+                    quiet_until = Some(Instant::now() + QUIET_AFTER_VERDICT);
                     let ms = scan.captured_at.elapsed().as_secs_f64() * 1000.0;
                     tracing::info!(
                         target: "entrada_app::latency",
@@ -194,6 +212,20 @@ fn forward(scanner: Scanner, app: Weak<App>, index: u32, stop: &AtomicBool) {
             Ok(ScannerEvent::State(state)) => app.set_camera_state(camera_state(&state, index)),
             Err(RecvTimeoutError::Timeout) => {}
             Err(RecvTimeoutError::Disconnected) => break,
+        }
+        let newest = scanner.previews().try_iter().last();
+        if quiet_until.is_some_and(|t| Instant::now() < t) {
+            continue;
+        }
+        if let Some(p) = newest {
+            let data = base64::engine::general_purpose::STANDARD.encode(&p.jpeg);
+            let frame = CameraFrame {
+                data_url: format!("data:image/jpeg;base64,{data}"),
+                width: p.width,
+                height: p.height,
+            };
+            app.camera.lock().latest = Some(frame.clone());
+            app.emit(AppEvent::CameraFrame(frame));
         }
     }
     scanner.stop();
@@ -235,5 +267,70 @@ fn log_latency(path: &std::path::Path, reading: &str, captured: std::time::Syste
         .and_then(|mut f| f.write_all(line.as_bytes()));
     if let Err(e) = written {
         tracing::warn!(error = %e, path = %path.display(), "latency log not written");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use crate::frames::FramesConfig;
+    use crate::types::CameraStateKind;
+    use crate::{App, AppConfig, AppEvent, Shell};
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<AppEvent>>);
+
+    impl Shell for Recorder {
+        fn emit(&self, event: AppEvent) {
+            self.0.lock().unwrap().push(event);
+        }
+        fn set_fullscreen(&self, _on: bool) {}
+    }
+
+    impl Recorder {
+        fn frames(&self) -> usize {
+            let events = self.0.lock().unwrap();
+            events
+                .iter()
+                .filter(|e| matches!(e, AppEvent::CameraFrame(_)))
+                .count()
+        }
+    }
+
+    #[test]
+    fn asking_for_the_camera_state_resends_the_newest_preview_while_it_runs() {
+        let dir = tempfile::tempdir().unwrap();
+        let frames = dir.path().join("frames");
+        std::fs::create_dir_all(&frames).unwrap();
+        let shell = Arc::new(Recorder::default());
+        let mut config = AppConfig::new(dir.path().join("data"));
+        config.frames = Some(FramesConfig::new(&frames, 10.0));
+        let app = App::open(config, shell.clone()).unwrap();
+        assert_eq!(app.camera_state().state, CameraStateKind::Stopped);
+        assert_eq!(shell.frames(), 0, "no camera, no picture");
+
+        app.start_camera(0).unwrap();
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while shell.frames() == 0 && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let before = shell.frames();
+        assert!(before > 0, "the folder source shows an idle picture");
+        assert_eq!(app.camera_state().state, CameraStateKind::Running);
+        assert!(
+            shell.frames() > before,
+            "the newest preview follows the state"
+        );
+
+        app.stop_camera();
+        let stopped = shell.frames();
+        assert_eq!(app.camera_state().state, CameraStateKind::Stopped);
+        assert_eq!(
+            shell.frames(),
+            stopped,
+            "a stopped camera's picture is not sent"
+        );
     }
 }

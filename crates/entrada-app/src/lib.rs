@@ -219,37 +219,67 @@ impl App {
     }
 
     /// `open_demo`: the built-in demo event, loaded into the replica, on its first
-    /// checkpoint, straight into door mode.
+    /// checkpoint, straight into door mode, with its embedded hub already syncing.
     pub fn open_demo(self: &Arc<Self>) -> Result<AppState> {
-        let snapshot = {
-            let mut store = self.store();
-            let snapshot = demo::load(&mut store, self.config.demo_attendees)?;
-            self.search_index().invalidate();
-            let mut m = meta::load(&store)?;
-            m.event = Some(snapshot.event.id.to_string());
-            if m.checkpoint.is_none() || m.upstream.as_ref().is_none_or(|u| u.kind != "demo") {
-                m.checkpoint = Some(entrada_core::demo::MAIN_ENTRANCE.to_owned());
-            }
-            m.upstream = Some(Upstream {
-                url: "demo://".to_owned(),
-                kind: "demo".to_owned(),
-            });
-            m.pulled = true;
-            if m.mode == AppMode::Setup {
-                m.mode = AppMode::Door;
-            }
-            meta::save(&store, &m)?;
-            snapshot
-        };
-        self.connect_demo_hub(snapshot);
-        tracing::info!("demo event opened");
+        let snapshot = self.import_demo()?;
+        self.connect_demo_hub_now(snapshot);
         self.emit(AppEvent::SyncStatus(self.sync_status()?));
         self.app_state()
     }
 
+    /// `open_demo` for a start with `--demo`: the door is ready as soon as the replica
+    /// holds the event; the embedded hub and its first sync start in the background, so
+    /// they never stand between the launch and the first scan.
+    pub fn open_demo_door_first(self: &Arc<Self>) -> Result<AppState> {
+        let snapshot = self.import_demo()?;
+        self.connect_demo_hub(snapshot);
+        self.app_state()
+    }
+
+    fn import_demo(&self) -> Result<entrada_core::snapshot::Snapshot> {
+        let mut store = self.store();
+        let snapshot = demo::load(&mut store, self.config.demo_attendees)?;
+        self.search_index().invalidate();
+        let mut m = meta::load(&store)?;
+        m.event = Some(snapshot.event.id.to_string());
+        if m.checkpoint.is_none() || m.upstream.as_ref().is_none_or(|u| u.kind != "demo") {
+            m.checkpoint = Some(entrada_core::demo::MAIN_ENTRANCE.to_owned());
+        }
+        m.upstream = Some(Upstream {
+            url: "demo://".to_owned(),
+            kind: "demo".to_owned(),
+        });
+        m.pulled = true;
+        if m.mode == AppMode::Setup {
+            m.mode = AppMode::Door;
+        }
+        meta::save(&store, &m)?;
+        tracing::info!("demo event opened");
+        Ok(snapshot)
+    }
+
+    /// Starts the demo's embedded hub and its sync on a background thread (app start and
+    /// restarts: the door must not wait for a hub on loopback).
+    pub(crate) fn connect_demo_hub(self: &Arc<Self>, snapshot: entrada_core::snapshot::Snapshot) {
+        let app = Arc::downgrade(self);
+        let started = std::thread::Builder::new()
+            .name("entrada-demo-hub".into())
+            .spawn(move || {
+                let Some(app) = app.upgrade() else { return };
+                app.connect_demo_hub_now(snapshot);
+                match app.sync_status() {
+                    Ok(status) => app.emit(AppEvent::SyncStatus(status)),
+                    Err(e) => tracing::warn!(error = %e, "no sync status after the demo hub"),
+                }
+            });
+        if let Err(e) = started {
+            tracing::warn!(error = %e, "demo hub thread not started; the demo runs offline");
+        }
+    }
+
     /// Starts the demo's embedded hub and syncs with it; without it (no free port, ...)
     /// the demo still works, offline.
-    pub(crate) fn connect_demo_hub(self: &Arc<Self>, snapshot: entrada_core::snapshot::Snapshot) {
+    fn connect_demo_hub_now(self: &Arc<Self>, snapshot: entrada_core::snapshot::Snapshot) {
         match self.start_demo_hub(snapshot) {
             Ok(url) => {
                 let store = self.store();
@@ -264,6 +294,13 @@ impl App {
                 }
             }
             Err(e) => tracing::warn!(error = %e, "demo hub not started; the demo runs offline"),
+        }
+        // Offline or online forced while the hub was starting holds for its engine too.
+        let forced = *self.forced.lock().unwrap_or_else(|p| p.into_inner());
+        if let (ForcedMode::Offline | ForcedMode::Online, Some(engine)) =
+            (forced, self.upstream.engine())
+        {
+            engine.set_forced(upstream::core_forced(forced));
         }
     }
 
@@ -516,4 +553,61 @@ fn checkpoint_view(
         room_name,
         active: c.active,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    use super::*;
+
+    #[derive(Default)]
+    struct Recorder(Mutex<Vec<AppEvent>>);
+
+    impl Shell for Recorder {
+        fn emit(&self, event: AppEvent) {
+            self.0.lock().unwrap().push(event);
+        }
+        fn set_fullscreen(&self, _on: bool) {}
+    }
+
+    #[test]
+    fn a_demo_opened_at_launch_is_a_door_at_once_and_syncs_with_its_hub_soon_after() {
+        let dir = tempfile::tempdir().unwrap();
+        let shell = Arc::new(Recorder::default());
+        let mut config = AppConfig::new(dir.path().join("data"));
+        config.demo_attendees = 50;
+        let app = App::open(config, shell.clone()).unwrap();
+
+        let state = app.open_demo_door_first().unwrap();
+        assert_eq!(state.mode, AppMode::Door);
+        assert_eq!(
+            state.checkpoint.map(|c| c.id).as_deref(),
+            Some(entrada_core::demo::MAIN_ENTRANCE)
+        );
+
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let mut status = app.sync_status().unwrap();
+        while status.last_sync_at.is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+            status = app.sync_status().unwrap();
+        }
+        assert!(status.last_sync_at.is_some(), "{status:?}");
+        let upstream = app.app_state().unwrap().upstream.unwrap();
+        assert_eq!(upstream.kind, "demo");
+        assert!(
+            upstream.url.starts_with("http://127.0.0.1:"),
+            "{}",
+            upstream.url
+        );
+        assert!(
+            shell
+                .0
+                .lock()
+                .unwrap()
+                .iter()
+                .any(|e| matches!(e, AppEvent::SyncStatus(s) if s.online))
+        );
+    }
 }

@@ -3,12 +3,16 @@
 //! docs/benchmarks.md can compare start time and memory against "Tauri itself". The page
 //! comes from a custom URI scheme, the same path the app's own assets take.
 
+#[path = "../startup.rs"]
+mod startup;
+
 use tauri::http::Response;
 use tauri::{WebviewUrl, WebviewWindowBuilder};
 
 const PAGE: &[u8] = b"<!doctype html><title>Hello</title><h1 id=hello>Hello, world</h1>";
 
 fn main() -> anyhow::Result<()> {
+    startup::mark("main");
     tauri::Builder::default()
         .register_uri_scheme_protocol("hello", |_ctx, _request| {
             let mut response = Response::new(PAGE.to_vec());
@@ -18,11 +22,13 @@ fn main() -> anyhow::Result<()> {
             response
         })
         .setup(|app| {
+            startup::mark("setup");
             let url = tauri::Url::parse("hello://localhost/")?;
             WebviewWindowBuilder::new(app, "main", WebviewUrl::CustomProtocol(url))
                 .title("Hello")
                 .inner_size(1280.0, 800.0)
                 .build()?;
+            startup::mark("window-built");
             Ok(())
         })
         .run(tauri::generate_context!())?;
