@@ -5,6 +5,7 @@
 //! counted) rather than wedging the cursor forever.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::domain::{Attendance, Attendee, Checkpoint, Event, Room, Tag};
 use crate::store::{EntityChange, EntityKind, IngestResult, RemoteReading, UploadedReading};
@@ -25,6 +26,17 @@ pub struct Capabilities {
     pub version: Option<u32>,
     #[serde(default)]
     pub extensions: Vec<String>,
+    /// Absent on hubs that predate it: they serve the protocol's original page sizes.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// Page sizes a hub advertises beyond the protocol's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// The largest change-feed `limit` served.
+    #[serde(default)]
+    pub changes: Option<u32>,
 }
 
 impl Capabilities {
@@ -33,7 +45,9 @@ impl Capabilities {
     }
 }
 
-/// One raw change-feed entry.
+/// One raw change-feed entry. `data` stays unparsed text until [`RawChange::typed`] reads
+/// it straight into its entity (no `serde_json::Value` in between, which cost as much as
+/// the rest of the parse), and an entry that does not parse is skipped, not the page.
 #[derive(Debug, Deserialize)]
 pub struct RawChange {
     pub seq: Option<i64>,
@@ -41,7 +55,7 @@ pub struct RawChange {
     pub op: String,
     pub id: String,
     #[serde(default)]
-    pub data: Option<serde_json::Value>,
+    pub data: Option<Box<RawValue>>,
 }
 
 impl RawChange {
@@ -55,8 +69,9 @@ impl RawChange {
             other => return Err(format!("unknown op {other:?}")),
         }
         let data = self.data.ok_or("upsert without data")?;
-        fn de<T: serde::de::DeserializeOwned>(v: serde_json::Value) -> Result<T, String> {
-            serde_json::from_value(v).map_err(|e| e.to_string())
+        let data = data.get();
+        fn de<T: serde::de::DeserializeOwned>(text: &str) -> Result<T, String> {
+            serde_json::from_str(text).map_err(|e| e.to_string())
         }
         Ok(match kind {
             EntityKind::Event => EntityChange::Event(de::<Event>(data)?),
