@@ -272,22 +272,13 @@ fn log_latency(path: &std::path::Path, reading: &str, captured: std::time::Syste
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
     use std::time::{Duration, Instant};
 
     use crate::frames::FramesConfig;
+    use crate::test_shell::Recorder;
     use crate::types::CameraStateKind;
-    use crate::{App, AppConfig, AppEvent, Shell};
-
-    #[derive(Default)]
-    struct Recorder(Mutex<Vec<AppEvent>>);
-
-    impl Shell for Recorder {
-        fn emit(&self, event: AppEvent) {
-            self.0.lock().unwrap().push(event);
-        }
-        fn set_fullscreen(&self, _on: bool) {}
-    }
+    use crate::{App, AppConfig, AppEvent};
 
     impl Recorder {
         fn frames(&self) -> usize {

@@ -18,6 +18,8 @@ pub mod frames;
 pub mod kiosk;
 mod meta;
 mod search;
+#[cfg(test)]
+mod test_shell;
 pub mod types;
 mod upstream;
 pub mod webhooks;
@@ -557,20 +559,11 @@ fn checkpoint_view(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
+    use std::sync::Arc;
     use std::time::{Duration, Instant};
 
     use super::*;
-
-    #[derive(Default)]
-    struct Recorder(Mutex<Vec<AppEvent>>);
-
-    impl Shell for Recorder {
-        fn emit(&self, event: AppEvent) {
-            self.0.lock().unwrap().push(event);
-        }
-        fn set_fullscreen(&self, _on: bool) {}
-    }
+    use crate::test_shell::Recorder;
 
     #[test]
     fn a_demo_opened_at_launch_is_a_door_at_once_and_syncs_with_its_hub_soon_after() {
