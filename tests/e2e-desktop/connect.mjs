@@ -21,16 +21,10 @@ import { execFileSync, spawn } from 'node:child_process';
 import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { PORT_NUMBER, Session, WAIT_MS, driverReady, sleep, waitUntil } from './webdriver.mjs';
+import { APP, CLI, Session, WAIT_MS, driverReady, sleep, startDriver, waitUntil } from './webdriver.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
-const APP = join(TARGET, 'debug/entrada-desktop');
-const CLI = join(TARGET, 'debug/entrada');
-const DRIVER = process.env.TAURI_DRIVER ?? 'tauri-driver';
 // Enough for the progress bar to move through several reports; the demo generator makes
 // the first people of any size the same, so badges come from a small run.
 const ATTENDEES = 3000;
@@ -273,8 +267,7 @@ const num = (s) => Number(String(s).replace(/[^\d]/g, ''));
 // Run
 // ---------------------------------------------------------------------------------------
 
-// The native port next to ours, so this test can run beside another desktop test.
-const driver = spawn(DRIVER, ['--port', String(PORT_NUMBER), '--native-port', String(PORT_NUMBER + 1)], {
+const driver = startDriver({
   stdio: ['ignore', 'pipe', 'pipe'],
   env: { ...process.env, NO_COLOR: '1' }, // the app's log tail, readable in a CI log
 });

@@ -14,21 +14,14 @@
 // tauri-driver (scripts/e2e-desktop.sh installs it), WebKitWebDriver, and a display (the
 // wrapper script starts Xvfb when there is none).
 
-import { spawn } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, statSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { PORT_NUMBER, Session, WAIT_MS, driverReady, sleep } from './webdriver.mjs';
+import { APP, CLI, ROOT, Session, WAIT_MS, driverReady, sleep, startDriver } from './webdriver.mjs';
 
-const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
-const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
-const APP = join(TARGET, 'debug/entrada-desktop');
-const CLI = join(TARGET, 'debug/entrada');
-const DRIVER = process.env.TAURI_DRIVER ?? 'tauri-driver';
 const SHOTS = join(ROOT, 'docs/screenshots');
 const WRITE_SHOTS = process.env.SCREENSHOTS !== '0';
 const ATTENDEES = 300;
@@ -125,7 +118,7 @@ async function shot(s, name) {
   log('screenshot', path);
 }
 
-const driver = spawn(DRIVER, ['--port', String(PORT_NUMBER)], { stdio: ['ignore', 'inherit', 'inherit'] });
+const driver = startDriver({ stdio: ['ignore', 'inherit', 'inherit'] });
 let failed = false;
 try {
   await driverReady();

@@ -1,7 +1,10 @@
 // Plain WebDriver over HTTP against tauri-driver: just what the desktop tests need, so the
 // test has no npm dependencies.
 
+import { spawn } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 const PORT = Number(process.env.TAURI_DRIVER_PORT ?? 4444);
@@ -10,6 +13,19 @@ const WD = `http://127.0.0.1:${PORT}`;
 // assertion, only how long we wait before calling it a failure.
 export const WAIT_MS = Number(process.env.E2E_WAIT_MS ?? 60_000);
 export const PORT_NUMBER = PORT;
+
+/** The repository, and the debug binaries scripts/e2e-desktop.sh builds. */
+export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
+export const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
+export const APP = join(TARGET, 'debug/entrada-desktop');
+export const CLI = join(TARGET, 'debug/entrada');
+
+/** tauri-driver on our port, with WebKitWebDriver on the next one (not its fixed default),
+ *  so a desktop test can run beside another one. */
+export function startDriver(options) {
+  const driver = process.env.TAURI_DRIVER ?? 'tauri-driver';
+  return spawn(driver, ['--port', String(PORT), '--native-port', String(PORT + 1)], options);
+}
 
 // ---------------------------------------------------------------------------------------
 // WebDriver over HTTP
