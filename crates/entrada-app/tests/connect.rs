@@ -81,12 +81,22 @@ fn hub_config(db: &Path) -> entrada_hub::HubConfig {
 
 /// Accepted scans of `attendee` the hub holds.
 fn hub_readings(db: &Path, attendee: &str) -> i64 {
+    accepted(db, attendee, "scan")
+}
+
+/// Accepted accesses of `attendee` on a plain Access API: it records each `POST
+/// /checkpoint/<id>/accesses` as an access, not knowing a camera read it.
+fn plain_accesses(db: &Path, attendee: &str) -> i64 {
+    accepted(db, attendee, "manual")
+}
+
+fn accepted(db: &Path, attendee: &str, kind: &str) -> i64 {
     let conn =
         rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
             .unwrap();
     conn.query_row(
-        "SELECT count(*) FROM readings WHERE attendee_id = ?1 AND kind = 'scan' AND accepted = 1",
-        [attendee],
+        "SELECT count(*) FROM readings WHERE attendee_id = ?1 AND kind = ?2 AND accepted = 1",
+        [attendee, kind],
         |r| r.get(0),
     )
     .unwrap()
@@ -267,4 +277,82 @@ fn the_demo_opens_from_inside_the_shells_runtime() {
     wait_for("the demo hub online", || {
         app.sync_status().unwrap().online && app.sync_status().unwrap().last_sync_at.is_some()
     });
+}
+
+#[test]
+fn a_plain_access_api_connects_pulls_and_takes_each_reading() {
+    // No extensions: a full pull of the event, one `POST /checkpoint/<id>/accesses` per
+    // reading, called from the shell's runtime like every command.
+    let dir = tempfile::tempdir().unwrap();
+    let hub_rt = tokio::runtime::Runtime::new().unwrap();
+    let hub_db = dir.path().join("hub.db");
+    let mut config = hub_config(&hub_db);
+    config.snapshot = Some(demo::snapshot(ATTENDEES));
+    config.plain = true;
+    let hub = hub_rt.block_on(entrada_hub::serve(config)).unwrap();
+    let url = hub.base_url.clone();
+    let shell = TauriLike::new();
+    let data = dir.path().join("data");
+    let (app, _) = open(&data);
+
+    let (a, u) = (app.clone(), url.clone());
+    let e = shell
+        .call(move || a.connect_upstream(&u, CLIENT_ID, "wrong"))
+        .unwrap_err();
+    assert_eq!(e.code, ErrorCode::Unauthorized, "{e:?}");
+    let (a, u) = (app.clone(), url.clone());
+    let events = shell
+        .call(move || a.connect_upstream(&u, CLIENT_ID, CLIENT_SECRET))
+        .unwrap();
+    assert!(events.iter().any(|e| e.id == demo::EVENT_ID));
+    let a = app.clone();
+    let checkpoints = shell
+        .call(move || a.list_checkpoints(demo::EVENT_ID))
+        .unwrap();
+    assert!(checkpoints.iter().any(|c| c.id == demo::MAIN_ENTRANCE));
+    let a = app.clone();
+    shell
+        .call(move || a.choose_checkpoint(demo::MAIN_ENTRANCE))
+        .unwrap();
+    let a = app.clone();
+    let summary = shell.call(move || a.start_pull()).unwrap();
+    // The plain API lists the event's active attendees only (access-api.txt).
+    let active = demo::snapshot(ATTENDEES)
+        .attendance
+        .iter()
+        .filter(|t| t.attendee.active)
+        .count();
+    assert!(
+        active < ATTENDEES as usize,
+        "the demo has inactive attendees"
+    );
+    assert_eq!(summary.attendees, active as u64);
+    let state = app.app_state().unwrap();
+    assert_eq!(state.mode, AppMode::Door);
+    assert_eq!(
+        state.upstream.as_ref().map(|u| u.kind.as_str()),
+        Some("access_api")
+    );
+
+    let person = demo::snapshot(ATTENDEES)
+        .attendance
+        .into_iter()
+        .map(|t| t.attendee)
+        .find(|a| a.active)
+        .unwrap();
+    let a = app.clone();
+    let badge = person.effective_qr_data().to_owned();
+    let scan = shell
+        .call(move || a.scan_payload(&badge, ScanSource::Keyboard))
+        .unwrap();
+    assert!(scan.accepted, "{scan:?}");
+    wait_for("the reading on the plain API", || {
+        plain_accesses(&hub_db, person.id.as_str()) == 1
+    });
+    wait_for("an empty backlog", || {
+        app.sync_status().unwrap().backlog == 0
+    });
+    assert_eq!(plain_accesses(&hub_db, person.id.as_str()), 1);
+    drop(app);
+    hub_rt.block_on(hub.shutdown()).unwrap();
 }
