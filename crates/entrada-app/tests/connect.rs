@@ -4,13 +4,13 @@
 //!
 //! The real-window version of the same story is `tests/e2e-desktop/connect.mjs`.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use entrada_app::types::*;
 use entrada_app::{App, AppConfig, AppEvent, ErrorCode, Shell};
-use entrada_core::demo;
+use entrada_core::{Attendee, demo};
 
 const ATTENDEES: u32 = 400;
 const CLIENT_ID: &str = "door-test";
@@ -72,11 +72,29 @@ fn open(data: &Path) -> (Arc<App>, Arc<Recorder>) {
     (App::open(config, shell.clone()).unwrap(), shell)
 }
 
-fn hub_config(db: &Path) -> entrada_hub::HubConfig {
-    let mut config = entrada_hub::HubConfig::new(db);
+/// A hub with the demo event and this test's client in `dir`; `plain` switches its
+/// extensions off (a plain Access API).
+fn start_hub(
+    dir: &Path,
+    plain: bool,
+) -> (tokio::runtime::Runtime, entrada_hub::RunningHub, PathBuf) {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    let db = dir.join("hub.db");
+    let mut config = entrada_hub::HubConfig::new(&db);
     config.client_id = CLIENT_ID.to_owned();
     config.client_secret = CLIENT_SECRET.to_owned();
-    config
+    config.snapshot = Some(demo::snapshot(ATTENDEES));
+    config.plain = plain;
+    let hub = rt.block_on(entrada_hub::serve(config)).unwrap();
+    (rt, hub, db)
+}
+
+/// A badge read by a keyboard-wedge scanner, judged from the shell's runtime.
+fn scan_badge(shell: &TauriLike, app: &Arc<App>, attendee: &Attendee) -> ScanResult {
+    let (a, badge) = (app.clone(), attendee.effective_qr_data().to_owned());
+    shell
+        .call(move || a.scan_payload(&badge, ScanSource::Keyboard))
+        .unwrap()
 }
 
 /// Accepted scans of `attendee` the hub holds.
@@ -127,11 +145,7 @@ fn plain(e: &entrada_app::AppError) {
 #[test]
 fn first_run_connects_pulls_scans_and_is_remembered_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
-    let hub_rt = tokio::runtime::Runtime::new().unwrap();
-    let hub_db = dir.path().join("hub.db");
-    let mut config = hub_config(&hub_db);
-    config.snapshot = Some(demo::snapshot(ATTENDEES));
-    let hub = hub_rt.block_on(entrada_hub::serve(config)).unwrap();
+    let (hub_rt, hub, hub_db) = start_hub(dir.path(), false);
     let url = hub.base_url.clone();
     let shell = TauriLike::new();
     let data = dir.path().join("data");
@@ -219,11 +233,7 @@ fn first_run_connects_pulls_scans_and_is_remembered_after_a_restart() {
 
     // A scan reaches the hub once.
     let speaker = demo::snapshot(ATTENDEES).attendance[0].attendee.clone();
-    let a = app.clone();
-    let badge = speaker.effective_qr_data().to_owned();
-    let scan = shell
-        .call(move || a.scan_payload(&badge, ScanSource::Keyboard))
-        .unwrap();
+    let scan = scan_badge(&shell, &app, &speaker);
     assert!(scan.accepted, "{scan:?}");
     wait_for("the first scan on the hub", || {
         hub_readings(&hub_db, speaker.id.as_str()) == 1
@@ -239,14 +249,7 @@ fn first_run_connects_pulls_scans_and_is_remembered_after_a_restart() {
         Some(demo::MAIN_ENTRANCE)
     );
     let other = demo::snapshot(ATTENDEES).attendance[2].attendee.clone();
-    let a = app.clone();
-    let badge = other.effective_qr_data().to_owned();
-    assert!(
-        shell
-            .call(move || a.scan_payload(&badge, ScanSource::Keyboard))
-            .unwrap()
-            .accepted
-    );
+    assert!(scan_badge(&shell, &app, &other).accepted);
     wait_for("the scan after the restart on the hub", || {
         hub_readings(&hub_db, other.id.as_str()) == 1
     });
@@ -284,12 +287,7 @@ fn a_plain_access_api_connects_pulls_and_takes_each_reading() {
     // No extensions: a full pull of the event, one `POST /checkpoint/<id>/accesses` per
     // reading, called from the shell's runtime like every command.
     let dir = tempfile::tempdir().unwrap();
-    let hub_rt = tokio::runtime::Runtime::new().unwrap();
-    let hub_db = dir.path().join("hub.db");
-    let mut config = hub_config(&hub_db);
-    config.snapshot = Some(demo::snapshot(ATTENDEES));
-    config.plain = true;
-    let hub = hub_rt.block_on(entrada_hub::serve(config)).unwrap();
+    let (hub_rt, hub, hub_db) = start_hub(dir.path(), true);
     let url = hub.base_url.clone();
     let shell = TauriLike::new();
     let data = dir.path().join("data");
@@ -340,11 +338,7 @@ fn a_plain_access_api_connects_pulls_and_takes_each_reading() {
         .map(|t| t.attendee)
         .find(|a| a.active)
         .unwrap();
-    let a = app.clone();
-    let badge = person.effective_qr_data().to_owned();
-    let scan = shell
-        .call(move || a.scan_payload(&badge, ScanSource::Keyboard))
-        .unwrap();
+    let scan = scan_badge(&shell, &app, &person);
     assert!(scan.accepted, "{scan:?}");
     wait_for("the reading on the plain API", || {
         plain_accesses(&hub_db, person.id.as_str()) == 1
