@@ -127,6 +127,7 @@ pub(crate) fn seed_portraits(app: &Arc<App>, photos: entrada_hub::HubPhotos) {
     let spawned = std::thread::Builder::new()
         .name("demo-portraits".into())
         .spawn(move || {
+            crate::background::lower_this_thread();
             let sync = |weak: &Weak<App>| {
                 if let Some(app) = weak.upgrade()
                     && let Err(e) = app.sync_cycle_now()

@@ -9,6 +9,7 @@
 //!
 //! Events to the UI leave through one [`Shell`] implementation (the shell's broadcaster).
 
+mod background;
 pub mod camera;
 pub mod dashboard;
 mod demo;
@@ -267,6 +268,7 @@ impl App {
         let started = std::thread::Builder::new()
             .name("entrada-demo-hub".into())
             .spawn(move || {
+                background::lower_this_thread();
                 let Some(app) = app.upgrade() else { return };
                 app.connect_demo_hub_now(snapshot);
                 match app.sync_status() {

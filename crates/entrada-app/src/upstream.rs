@@ -46,6 +46,7 @@ impl UpstreamLink {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(1)
             .thread_name("entrada-sync")
+            .on_thread_start(crate::background::lower_this_thread)
             .enable_all()
             .build()
             .map_err(|e| tracing::error!(error = %e, "no sync runtime; the device stays offline"))
