@@ -7,6 +7,8 @@
 
 mod broadcaster;
 mod commands;
+#[cfg(target_os = "linux")]
+mod renderer;
 mod startup;
 #[cfg(target_os = "linux")]
 mod webkit;
@@ -55,6 +57,8 @@ struct Args {
 }
 
 fn main() -> anyhow::Result<()> {
+    #[cfg(target_os = "linux")]
+    let painter = renderer::choose();
     startup::mark("main");
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -79,6 +83,8 @@ fn main() -> anyhow::Result<()> {
         config.export_dir = dir.clone();
     }
     tracing::info!(data_dir = %config.data_dir.display(), "starting Entrada");
+    #[cfg(target_os = "linux")]
+    tracing::info!(?painter, "WebKit painter");
 
     tauri::Builder::default()
         .setup(move |tauri_app| {

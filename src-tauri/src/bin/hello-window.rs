@@ -1,8 +1,12 @@
 //! The benchmark's baseline: a bare Tauri window showing one line of HTML, built by the
 //! same cargo build with the same Tauri features and profile as the app, so
 //! docs/benchmarks.md can compare start time and memory against "Tauri itself". The page
-//! comes from a custom URI scheme, the same path the app's own assets take.
+//! comes from a custom URI scheme, the same path the app's own assets take. It picks
+//! WebKit's painter as the app does (`renderer.rs`), so both are measured on the same one.
 
+#[cfg(target_os = "linux")]
+#[path = "../renderer.rs"]
+mod renderer;
 #[path = "../startup.rs"]
 mod startup;
 
@@ -12,6 +16,8 @@ use tauri::{WebviewUrl, WebviewWindowBuilder};
 const PAGE: &[u8] = b"<!doctype html><title>Hello</title><h1 id=hello>Hello, world</h1>";
 
 fn main() -> anyhow::Result<()> {
+    #[cfg(target_os = "linux")]
+    renderer::choose();
     startup::mark("main");
     tauri::Builder::default()
         .register_uri_scheme_protocol("hello", |_ctx, _request| {
