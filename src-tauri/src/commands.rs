@@ -56,11 +56,13 @@ pub fn start_pull(app: Ctx<'_>) -> Res<PullSummary> {
 
 #[tauri::command(async)]
 pub fn list_cameras(app: Ctx<'_>) -> Vec<Camera> {
+    crate::startup::mark("cmd-list-cameras");
     app.list_cameras()
 }
 
 #[tauri::command(async)]
 pub fn camera_state(app: Ctx<'_>) -> CameraState {
+    crate::startup::mark("cmd-camera-state");
     app.camera_state()
 }
 

@@ -19,7 +19,9 @@ export function rememberCamera(index: number): void {
 /** Lists the cameras and starts the remembered one (or the first). Returns the list. */
 export async function startPreferredCamera(): Promise<{ cameras: Camera[]; index: number | null }> {
   // Both at once: the shell may have started the camera already, while the page loaded.
+  performance.mark('camera-request');
   const [cameras, state] = await Promise.all([ipc.listCameras(), ipc.cameraState()]);
+  performance.mark('camera-answer');
   if (cameras.length === 0) return { cameras, index: null };
   const wanted = preferredCameraIndex();
   const index = cameras.some((c) => c.index === wanted) ? wanted : cameras[0]!.index;
