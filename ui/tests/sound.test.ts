@@ -6,13 +6,24 @@ afterEach(() => {
 });
 
 /** A minimal AudioContext that records the oscillators it is asked to play. */
+const contexts = { resumed: 0, suspended: 0 };
+
 function stubAudio() {
+  contexts.resumed = 0;
+  contexts.suspended = 0;
   const played: { type: string; freq: number }[] = [];
   class FakeAudioContext {
     state = 'running';
     currentTime = 0;
     destination = {};
     resume() {
+      this.state = 'running';
+      contexts.resumed += 1;
+      return Promise.resolve();
+    }
+    suspend() {
+      this.state = 'suspended';
+      contexts.suspended += 1;
       return Promise.resolve();
     }
     createOscillator() {
@@ -54,4 +65,25 @@ test('no AudioContext (or a failing one) never breaks a scan', async () => {
   vi.stubGlobal('AudioContext', undefined);
   const { playVerdictSound } = await import('../src/lib/sound');
   expect(() => playVerdictSound(true)).not.toThrow();
+});
+
+test('the audio context sleeps after a sound and wakes for the next one', async () => {
+  vi.useFakeTimers();
+  try {
+    const played = stubAudio();
+    const { playVerdictSound, SUSPEND_AFTER_MS } = await import('../src/lib/sound');
+    playVerdictSound(true);
+    playVerdictSound(false);
+    // The second sound pushes the sleep back: nothing is suspended mid-buzz.
+    vi.advanceTimersByTime(SUSPEND_AFTER_MS);
+    expect(contexts.suspended).toBe(0);
+    vi.advanceTimersByTime(1000);
+    expect(contexts.suspended).toBe(1);
+    played.splice(0);
+    playVerdictSound(true);
+    expect(contexts.resumed).toBe(1);
+    expect(played.length).toBeGreaterThan(0);
+  } finally {
+    vi.useRealTimers();
+  }
 });
