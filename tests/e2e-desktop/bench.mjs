@@ -8,8 +8,9 @@
 // - Idle memory: 10 s after ready, the PSS of the app process and all its descendants
 //   (WebKit's web and network processes), from /proc/<pid>/smaps_rollup.
 // - Frame to banner: for each badge dropped into the --frames folder, the capture time of
-//   the frame that carried it (written by the app to ENTRADA_LATENCY_LOG) to the first
-//   animation frame after the banner's DOM changed (recorded in the page).
+//   the frame that carried it (written by the app to ENTRADA_LATENCY_LOG) to the end of
+//   the rendering update of the first animation frame after the banner's DOM changed
+//   (recorded in the page; the animation frame's start is printed too).
 //
 // Prints one JSON object; RUNS=N sets the start/memory repetitions (default 5),
 // SCANS=N the number of badges (default 30), BUILD=release|debug which cargo profile's
@@ -192,7 +193,15 @@ try {
           if (id && id !== last) {
             last = id;
             const dom = performance.timeOrigin + performance.now();
-            requestAnimationFrame(() => window.__banner.push([id, dom, performance.timeOrigin + performance.now()]));
+            // The next animation frame starts the rendering update that carries the change
+            // (style, layout, paint); a message posted from it runs once that update is done
+            // and the frame has gone to the compositor.
+            requestAnimationFrame(() => {
+              const raf = performance.timeOrigin + performance.now();
+              const ch = new MessageChannel();
+              ch.port1.onmessage = () => window.__banner.push([id, dom, raf, performance.timeOrigin + performance.now()]);
+              ch.port2.postMessage(0);
+            });
           }
         }).observe(document.body, { subtree: true, childList: true, attributes: true });
       `);
@@ -212,16 +221,19 @@ try {
         readFileSync(latencyLog, 'utf8').trim().split('\n').map((l) => l.split(',')).map(([id, cap, ev]) => [id, [Number(cap), Number(ev)]]),
       );
       const toPaint = [];
+      const toFrame = [];
       const toDom = [];
       const toEvent = [];
-      for (const [id, dom, painted] of banner) {
+      for (const [id, dom, raf, painted] of banner) {
         const c = captured.get(id);
         if (!c) continue;
         toPaint.push(painted - c[0]);
+        toFrame.push(raf - c[0]);
         toDom.push(dom - c[0]);
         toEvent.push(c[1] - c[0]);
       }
       app.frameToBanner = round(stats(toPaint));
+      app.frameToAnimationFrame = round(stats(toFrame));
       app.frameToDom = round(stats(toDom));
       app.frameToEvent = round(stats(toEvent));
     }
@@ -244,6 +256,7 @@ try {
       pssByProcessMiB: medians(app.byProcess),
       startMarksMs: medians(app.marks),
       processes: app.processes,
+      frameToAnimationFrameMs: app.frameToAnimationFrame,
       frameToBannerMs: app.frameToBanner,
       frameToDomMs: app.frameToDom,
       frameToEventMs: app.frameToEvent,
