@@ -3,7 +3,8 @@
 # builds the UI and the app, installs tauri-driver when missing, starts Xvfb when there is
 # no display, and runs (tauri-driver + WebKitWebDriver) tests/e2e-desktop/run.mjs (the
 # demo, door and kiosk) then tests/e2e-desktop/connect.mjs (first run against a separate
-# `entrada hub` process: connect errors, pull, scans, offline and back, restart).
+# `entrada hub` process: connect errors, pull, scans, offline and back, restart; then a
+# plain Access API).
 # Screenshots land in docs/screenshots/ unless SCREENSHOTS=0 (CI sets it: a test run
 # should not dirty the working tree).
 set -euo pipefail

@@ -13,6 +13,9 @@
 //    online by itself, the backlog drains, the hub holds that reading exactly once.
 // 6. The app restarts on the same data folder -> straight into door mode on the same
 //    checkpoint, syncing with the stored (sealed) secret: a third badge reaches the hub.
+// 7. A second device against a plain Access API (`entrada hub --plain`: no Entrada
+//    extensions): connect, full pull of the event's active attendees, a badge -> green
+//    banner -> exactly one access recorded by the API.
 //
 // On failure: a screenshot and the app's and the hub's log tails, and the work folder is
 // kept. Needs what run.mjs needs (scripts/e2e-desktop.sh builds and runs both).
@@ -42,7 +45,7 @@ const work = mkdtempSync(join(tmpdir(), 'entrada-e2e-connect-'));
 const badges = join(work, 'badges');
 // One folder per app session: images already in the folder play again at start.
 let frames = null;
-const data = join(work, 'data');
+let data = join(work, 'data');
 const hubDb = join(work, 'hub.db');
 const snapshotPath = join(work, 'snapshot.json');
 
@@ -107,10 +110,12 @@ const hubLog = new Tail(join(work, 'hub.log'));
 let hub = null;
 let hubUrl = null;
 
-/** Starts the hub (port 0 = a free one) and resolves once it prints "listening on". */
-function startHub(port, importSnapshot) {
-  const args = ['hub', '--db', hubDb, '--listen', `127.0.0.1:${port}`, '--client-id', CLIENT_ID, '--client-secret', CLIENT_SECRET];
+/** Starts the hub (port 0 = a free one) and resolves once it prints "listening on".
+ *  `plain`: only the documented Access API, as a third-party upstream would offer. */
+function startHub(port, importSnapshot, { db = hubDb, plain = false } = {}) {
+  const args = ['hub', '--db', db, '--listen', `127.0.0.1:${port}`, '--client-id', CLIENT_ID, '--client-secret', CLIENT_SECRET];
   if (importSnapshot) args.push('--import', snapshotPath);
+  if (plain) args.push('--plain');
   const child = spawn(CLI, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, NO_COLOR: '1' } });
   hub = child;
   return new Promise((ok, fail) => {
@@ -167,6 +172,19 @@ async function hubReadings() {
     if (!page.more || !page.next) return all;
     since = page.next;
   }
+}
+
+/** Accepted accesses of `attendee` a plain Access API recorded. The API has no endpoint
+ *  that lists them, so the test reads the hub's SQLite file (read-only, through Python's
+ *  sqlite3, which `make test` has anyway). It stores each `POST /checkpoint/<id>/accesses`
+ *  as a `manual` reading: the API is not told a camera read the badge. */
+function plainAccesses(db, attendee) {
+  const out = execFileSync('python3', ['-c', `
+import sqlite3, sys
+c = sqlite3.connect('file:' + sys.argv[1] + '?mode=ro', uri=True)
+print(c.execute("SELECT count(*) FROM readings WHERE attendee_id = ? AND kind = 'manual' AND accepted = 1", (sys.argv[2],)).fetchone()[0])
+`, db, attendee.id]);
+  return Number(String(out).trim());
 }
 
 const readingsOf = (list, attendee) => list.filter((r) => r.attendee_id === attendee.id && r.kind !== 'undo');
@@ -399,7 +417,46 @@ try {
   assert.equal(third.id, await s.attr(banner, 'data-reading'));
   const all = await hubReadings();
   for (const p of [ONLINE, OFFLINE, AFTER_RESTART]) assert.equal(readingsOf(all, p).length, 1, p.name);
-  log(`all good (${all.length} readings on the hub)`);
+  log(`${all.length} readings on the hub`);
+
+  // --- 7. A second device against a plain Access API -------------------------------------
+  await endApp();
+  await killHub();
+  const plainDb = join(work, 'plain.db');
+  hubUrl = await startHub(0, true, { db: plainDb, plain: true });
+  log('plain Access API on', hubUrl);
+  data = join(work, 'data-plain');
+  s = await startApp('frames-plain');
+  await s.waitFor('[data-testid="upstream-url"]', 'the connect form on the second device');
+  await connectWith(s, hubUrl, CLIENT_SECRET);
+  await s.waitFor('[data-testid="event-choice"]', 'the event list from the plain API');
+  await s.clickOn('[data-testid="event-choice"]');
+  await s.waitFor('[data-testid="checkpoint-choice"]', 'the checkpoint list from the plain API');
+  const plainCps = await s.exec(`return [...document.querySelectorAll('[data-testid="checkpoint-choice"] strong')].map((e) => e.textContent.trim());`);
+  const plainIndex = plainCps.indexOf(snapshot.checkpoints.find((c) => c.id === CHECKPOINT).name);
+  assert.ok(plainIndex >= 0, `the main entrance is offered: ${JSON.stringify(plainCps)}`);
+  await s.exec(`document.querySelectorAll('[data-testid="checkpoint-choice"]')[arguments[0]].click();`, [plainIndex]);
+  await s.waitFor('[data-testid="pull-done"]', 'the end of the pull from the plain API');
+  // The plain API lists the event's active attendees only (access-api.txt).
+  const active = snapshot.attendance.filter((t) => t.attendee.active).length;
+  assert.ok(active < ATTENDEES, 'the demo has inactive attendees');
+  const plainReady = await s.textOf('[data-testid="pull-done"]');
+  assert.equal(num(plainReady), active, plainReady);
+  log('pulled from the plain API:', plainReady);
+  await s.clickOn('[data-testid="start-door"]');
+  await s.waitFor('[data-testid="verdict-banner"][data-state="idle"]', 'door mode on the plain API');
+  assert.ok(ONLINE.active, 'the badge belongs to an active attendee');
+  feed(ONLINE);
+  banner = await waitVerdict(s, 'accepted', null);
+  assert.equal(await s.textOf('[data-testid="attendee-name"]'), ONLINE.name);
+  await waitUntil(async () => (plainAccesses(plainDb, ONLINE) > 0 ? true : null), 'the access on the plain API');
+  await waitUntil(async () => {
+    const b = await syncBadge(s);
+    return b && b.count === 0 && b.backlog === null ? b : null;
+  }, 'an empty backlog on the second device');
+  assert.equal(plainAccesses(plainDb, ONLINE), 1, 'exactly one access on the plain API');
+  log('accepted', ONLINE.name, '-> one access on the plain API');
+  log('all good');
 } catch (e) {
   failed = true;
   console.error('[e2e-connect] FAILED:', e);
