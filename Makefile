@@ -6,7 +6,7 @@ export PATH := $(CURDIR)/.venv/bin:$(PATH)
 DEMO_DIR := $(CURDIR)/.tmp/demo
 ENTRADA := target/debug/entrada
 
-.PHONY: deps build run run-cli test lint bench clean
+.PHONY: deps build run run-cli test lint bench bundle clean
 
 deps:
 	@scripts/install-deps.sh
@@ -32,6 +32,10 @@ lint:
 
 bench:
 	cargo bench -p entrada-core --bench scan_latency
+
+## Desktop packages (.deb and AppImage) through the Tauri CLI pinned in ui/package-lock.json.
+bundle: deps
+	npm --prefix ui run -s bundle
 
 clean:
 	rm -rf .tmp target ui/dist
