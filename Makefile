@@ -33,7 +33,7 @@ lint:
 bench:
 	cargo bench -p entrada-core --bench scan_latency
 
-## Desktop packages (.deb and AppImage) through the Tauri CLI pinned in ui/package-lock.json.
+## Desktop packages (.deb and AppImage) through the Tauri CLI at the version ui/package.json names.
 bundle: deps
 	npm --prefix ui run -s bundle
 
