@@ -17,7 +17,8 @@ export const PORT_NUMBER = PORT;
 /** The repository, and the debug binaries scripts/e2e-desktop.sh builds. */
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 export const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
-export const APP = join(TARGET, 'debug/entrada-desktop');
+/** `E2E_APP=PATH` runs the tests against another build of the app (a packaged one). */
+export const APP = process.env.E2E_APP ?? join(TARGET, 'debug/entrada-desktop');
 export const CLI = join(TARGET, 'debug/entrada');
 
 /** tauri-driver on our port, with WebKitWebDriver on the next one (not its fixed default),
