@@ -24,7 +24,7 @@ import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdir
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PORT_NUMBER, Session, driverReady, sleep } from './webdriver.mjs';
+import { PORT_NUMBER, Session, driverReady, removeWorkDir, sleep } from './webdriver.mjs';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
@@ -269,5 +269,5 @@ try {
   console.log(JSON.stringify(result, null, 2));
 } finally {
   driver.kill();
-  rmSync(work, { recursive: true, force: true });
+  removeWorkDir(work);
 }

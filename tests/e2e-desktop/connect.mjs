@@ -21,12 +21,12 @@
 // kept. Needs what run.mjs needs (scripts/e2e-desktop.sh builds and runs both).
 
 import { execFileSync, spawn } from 'node:child_process';
-import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync } from 'node:fs';
+import { copyFileSync, createWriteStream, mkdirSync, mkdtempSync, readFileSync, renameSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import assert from 'node:assert/strict';
-import { APP, CLI, Session, WAIT_MS, driverReady, sleep, startDriver, waitUntil } from './webdriver.mjs';
+import { APP, CLI, Session, WAIT_MS, driverReady, removeWorkDir, sleep, startDriver, waitUntil } from './webdriver.mjs';
 
 // Enough for the progress bar to move through several reports; the demo generator makes
 // the first people of any size the same, so badges come from a small run.
@@ -472,7 +472,7 @@ try {
   await endApp().catch(() => {});
   await killHub().catch(() => {});
   driver.kill();
-  if (!failed) rmSync(work, { recursive: true, force: true });
+  if (!failed) removeWorkDir(work);
   else console.error(`[e2e-connect] work dir kept: ${work}`);
 }
 process.exit(failed ? 1 : 0);

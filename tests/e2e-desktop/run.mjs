@@ -14,13 +14,13 @@
 // tauri-driver (scripts/e2e-desktop.sh installs it), WebKitWebDriver, and a display (the
 // wrapper script starts Xvfb when there is none).
 
-import { copyFileSync, existsSync, mkdirSync, statSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, statSync, mkdtempSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { execFileSync } from 'node:child_process';
 import assert from 'node:assert/strict';
-import { APP, CLI, ROOT, Session, WAIT_MS, driverReady, sleep, startDriver } from './webdriver.mjs';
+import { APP, CLI, ROOT, Session, WAIT_MS, driverReady, removeWorkDir, sleep, startDriver } from './webdriver.mjs';
 
 const SHOTS = join(ROOT, 'docs/screenshots');
 const WRITE_SHOTS = process.env.SCREENSHOTS !== '0';
@@ -212,7 +212,7 @@ try {
   console.error('[e2e-desktop] FAILED:', e);
 } finally {
   driver.kill();
-  if (!failed) rmSync(work, { recursive: true, force: true });
+  if (!failed) removeWorkDir(work);
   else console.error(`[e2e-desktop] work dir kept: ${work}`);
 }
 process.exit(failed ? 1 : 0);

@@ -2,7 +2,7 @@
 // test has no npm dependencies.
 
 import { spawn } from 'node:child_process';
-import { writeFileSync } from 'node:fs';
+import { rmSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -20,6 +20,18 @@ export const TARGET = process.env.CARGO_TARGET_DIR ?? join(ROOT, 'target');
 /** `E2E_APP=PATH` runs the tests against another build of the app (a packaged one). */
 export const APP = process.env.E2E_APP ?? join(TARGET, 'debug/entrada-desktop');
 export const CLI = join(TARGET, 'debug/entrada');
+
+/** Removes a test's work folder. The app's last background writes (the demo hub's photo
+ *  cache, a sync) can still land while its process exits after the session ends, so
+ *  removal retries for a few seconds, and a folder that stays only earns a warning: the
+ *  test's verdict is already in. */
+export function removeWorkDir(dir) {
+  try {
+    rmSync(dir, { recursive: true, force: true, maxRetries: 30, retryDelay: 100 });
+  } catch (e) {
+    console.warn(`work folder ${dir} not removed: ${e.message}`);
+  }
+}
 
 /** tauri-driver on our port, with WebKitWebDriver on the next one (not its fixed default),
  *  so a desktop test can run beside another one. */
