@@ -17,7 +17,7 @@ use entrada_core::demo;
 use entrada_core::sync::{PullPhase, PullProgress};
 use entrada_core::{EventId, Store};
 use rusqlite::Connection;
-use sync_support::{Device, start_hub};
+use sync_support::{Device, start_event_hub};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -194,13 +194,7 @@ fn downloads(seen: &Mutex<Vec<PullProgress>>) -> usize {
 async fn streamed_first_pull_equals_gathered_pull_and_survives_a_cut() {
     let dir = tempfile::tempdir().expect("tempdir");
     let snapshot = demo::snapshot(ATTENDEES);
-    let hub = start_hub(
-        &dir.path().join("hub.db"),
-        Some(snapshot.clone()),
-        None,
-        false,
-    )
-    .await;
+    let hub = start_event_hub(dir.path(), &snapshot).await;
     let proxy = Proxy::start(hub.addr).await;
     let timeout = Duration::from_secs(60);
 
@@ -268,13 +262,7 @@ async fn streamed_first_pull_equals_gathered_pull_and_survives_a_cut() {
 async fn without_advertised_limits_the_pull_keeps_the_original_page_size() {
     let dir = tempfile::tempdir().expect("tempdir");
     let snapshot = demo::snapshot(ATTENDEES);
-    let hub = start_hub(
-        &dir.path().join("hub.db"),
-        Some(snapshot.clone()),
-        None,
-        false,
-    )
-    .await;
+    let hub = start_event_hub(dir.path(), &snapshot).await;
     let proxy = Proxy::start(hub.addr).await;
     let timeout = Duration::from_secs(60);
 

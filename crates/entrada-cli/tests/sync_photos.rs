@@ -9,7 +9,6 @@ mod sync_support;
 use std::io::Cursor;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::Duration;
@@ -24,7 +23,7 @@ use entrada_core::sync::{PhotoOptions, SyncEngine};
 use entrada_core::{AttendeeId, Store, demo};
 use entrada_hub::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
-use sync_support::{Lcg, options, settings, start_hub, token};
+use sync_support::{Lcg, entrada_sync, options, settings, start_event_hub, token};
 
 /// A solid-colour picture with a lighter square in the middle (so resizing is visible
 /// but the centre colour is known), encoded as `format`.
@@ -137,13 +136,7 @@ fn close(a: [u8; 3], b: [u8; 3]) -> bool {
 async fn uploaded_photos_reach_the_cache_changed_ones_refresh_removed_ones_go() {
     let dir = tempfile::tempdir().expect("tempdir");
     let snapshot = demo::snapshot(30);
-    let hub = start_hub(
-        &dir.path().join("hub.db"),
-        Some(snapshot.clone()),
-        None,
-        false,
-    )
-    .await;
+    let hub = start_event_hub(dir.path(), &snapshot).await;
     let bearer = token(hub.addr).await;
     let ids: Vec<AttendeeId> = (0..3)
         .map(|i| snapshot.attendance[i].attendee.id.clone())
@@ -408,13 +401,7 @@ async fn broken_photo_urls_fail_alone_and_are_retried_without_failing_sync() {
         };
         snapshot.attendance[i].attendee.photo = Some(format!("http://{origin}/{path}"));
     }
-    let hub = start_hub(
-        &dir.path().join("hub.db"),
-        Some(snapshot.clone()),
-        None,
-        false,
-    )
-    .await;
+    let hub = start_event_hub(dir.path(), &snapshot).await;
     let db = dir.path().join("door.db");
     let door = slow_retry_engine(&db, &hub.base_url);
     let summary = door
@@ -493,21 +480,6 @@ async fn broken_photo_urls_fail_alone_and_are_retried_without_failing_sync() {
     assert_eq!((img.width(), img.height()), (120, 160));
 }
 
-const KEY: &str = "KioKioKioKioKioKioKioKioKioKioKioKioKioKioE="; // base64 of 32 bytes
-
-fn entrada_sync(db: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_entrada"));
-    cmd.arg("sync")
-        .arg("--db")
-        .arg(db)
-        .env("ENTRADA_SECRET_KEY", KEY)
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
-
 /// Every file a reader could pick up is a whole JPEG; only hidden temp files may be
 /// partial. Returns how many photos the replica records as cached.
 fn assert_no_partial_files(db: &Path) -> u64 {
@@ -537,13 +509,7 @@ fn assert_no_partial_files(db: &Path) -> u64 {
 async fn sigkill_during_the_photo_pass_leaves_no_partial_file() {
     let dir = tempfile::tempdir().expect("tempdir");
     let snapshot = demo::snapshot(80);
-    let hub = start_hub(
-        &dir.path().join("hub.db"),
-        Some(snapshot.clone()),
-        None,
-        false,
-    )
-    .await;
+    let hub = start_event_hub(dir.path(), &snapshot).await;
     let photos = hub.photos();
     let total = 60u64;
     tokio::task::spawn_blocking(move || {

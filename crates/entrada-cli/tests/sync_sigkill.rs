@@ -8,29 +8,13 @@ mod sync_support;
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use entrada_core::demo::{self, HALL_IN, HALL_OUT, MAIN_ENTRANCE, SWAG_DESK};
 use entrada_core::store::{ScanRequest, Subject};
 use entrada_core::{CheckpointId, Store, time};
 use entrada_hub::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
-use sync_support::{Lcg, hub_readings, qr_of, start_hub};
-
-const KEY: &str = "KioKioKioKioKioKioKioKioKioKioKioKioKioKioE="; // base64 of 32 bytes
-
-fn entrada(db: &Path) -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_entrada"));
-    cmd.arg("sync")
-        .arg("--db")
-        .arg(db)
-        .env("ENTRADA_SECRET_KEY", KEY)
-        .env("RUST_LOG", "error")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped());
-    cmd
-}
+use sync_support::{Lcg, entrada_sync, hub_readings, qr_of, start_hub};
 
 /// Makes `n` more readings at the door, in one go.
 fn scan_many(db: &Path, snapshot: &entrada_core::snapshot::Snapshot, from: usize, n: usize) {
@@ -67,7 +51,7 @@ async fn sigkilled_sync_loses_and_duplicates_nothing() {
 
     // First run: stores the settings and pulls the event.
     let started = Instant::now();
-    let out = entrada(&door)
+    let out = entrada_sync(&door)
         .args(["--upstream", &hub.base_url, "--client-id", DEMO_CLIENT_ID])
         .args([
             "--client-secret",
@@ -99,7 +83,7 @@ async fn sigkilled_sync_loses_and_duplicates_nothing() {
             attempts < 200,
             "could not kill a running sync 20 times (seed {seed})"
         );
-        let mut child = entrada(&door).spawn().expect("spawn entrada sync");
+        let mut child = entrada_sync(&door).spawn().expect("spawn entrada sync");
         let delay = rng.below(window_ms);
         tokio::time::sleep(Duration::from_millis(delay)).await;
         match child.try_wait().expect("poll child") {
@@ -118,7 +102,7 @@ async fn sigkilled_sync_loses_and_duplicates_nothing() {
     }
 
     // A clean run drains the outbox.
-    let out = entrada(&door).output().expect("final sync");
+    let out = entrada_sync(&door).output().expect("final sync");
     assert!(
         out.status.success(),
         "{}",
@@ -130,7 +114,7 @@ async fn sigkilled_sync_loses_and_duplicates_nothing() {
 
     hub.shutdown().await.expect("hub shutdown");
     // With the hub gone, a one-shot run fails clearly and leaves the replica usable.
-    let out = entrada(&door).output().expect("sync without a hub");
+    let out = entrada_sync(&door).output().expect("sync without a hub");
     assert!(!out.status.success());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(

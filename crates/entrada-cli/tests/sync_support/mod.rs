@@ -22,6 +22,29 @@ pub fn test_secrets() -> SecretBox {
     SecretBox::from_key([42; 32])
 }
 
+/// `test_secrets()`'s key in base64, for an `entrada` process (`ENTRADA_SECRET_KEY`).
+pub const TEST_KEY_B64: &str = "KioKioKioKioKioKioKioKioKioKioKioKioKioKioE=";
+
+/// `entrada sync --db DB` as a child process with the test key, quiet, output captured.
+pub fn entrada_sync(db: &Path) -> std::process::Command {
+    use std::process::Stdio;
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_entrada"));
+    cmd.arg("sync")
+        .arg("--db")
+        .arg(db)
+        .env("ENTRADA_SECRET_KEY", TEST_KEY_B64)
+        .env("RUST_LOG", "error")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped());
+    cmd
+}
+
+/// A hub with the full Entrada API over `hub.db` in `dir`, holding `snapshot`.
+pub async fn start_event_hub(dir: &Path, snapshot: &Snapshot) -> RunningHub {
+    start_hub(&dir.join("hub.db"), Some(snapshot.clone()), None, false).await
+}
+
 /// Starts a hub on `listen` (port 0: any) over `db`, importing `snapshot` if given.
 pub async fn start_hub(
     db: &Path,
