@@ -97,6 +97,24 @@ fn scan_badge(shell: &TauriLike, app: &Arc<App>, attendee: &Attendee) -> ScanRes
         .unwrap()
 }
 
+/// Scans `attendee`'s badge (accepted), then waits until the upstream holds exactly one
+/// accepted reading of them (`held` counts them) and the device's backlog is empty.
+fn scan_until_synced(
+    shell: &TauriLike,
+    app: &Arc<App>,
+    attendee: &Attendee,
+    held: impl Fn(&str) -> i64,
+) {
+    let scan = scan_badge(shell, app, attendee);
+    assert!(scan.accepted, "{scan:?}");
+    let id = attendee.id.as_str();
+    wait_for(&format!("{id}'s reading on the upstream"), || held(id) == 1);
+    wait_for("an empty backlog", || {
+        app.sync_status().unwrap().backlog == 0
+    });
+    assert_eq!(held(id), 1, "exactly one reading of {id} upstream");
+}
+
 /// Accepted scans of `attendee` the hub holds.
 fn hub_readings(db: &Path, attendee: &str) -> i64 {
     accepted(db, attendee, "scan")
@@ -233,11 +251,7 @@ fn first_run_connects_pulls_scans_and_is_remembered_after_a_restart() {
 
     // A scan reaches the hub once.
     let speaker = demo::snapshot(ATTENDEES).attendance[0].attendee.clone();
-    let scan = scan_badge(&shell, &app, &speaker);
-    assert!(scan.accepted, "{scan:?}");
-    wait_for("the first scan on the hub", || {
-        hub_readings(&hub_db, speaker.id.as_str()) == 1
-    });
+    scan_until_synced(&shell, &app, &speaker, |id| hub_readings(&hub_db, id));
 
     // A restart: door mode at once, the stored (sealed) secret syncs without asking.
     drop(app);
@@ -249,13 +263,7 @@ fn first_run_connects_pulls_scans_and_is_remembered_after_a_restart() {
         Some(demo::MAIN_ENTRANCE)
     );
     let other = demo::snapshot(ATTENDEES).attendance[2].attendee.clone();
-    assert!(scan_badge(&shell, &app, &other).accepted);
-    wait_for("the scan after the restart on the hub", || {
-        hub_readings(&hub_db, other.id.as_str()) == 1
-    });
-    wait_for("an empty backlog", || {
-        app.sync_status().unwrap().backlog == 0
-    });
+    scan_until_synced(&shell, &app, &other, |id| hub_readings(&hub_db, id));
     assert_eq!(hub_readings(&hub_db, speaker.id.as_str()), 1);
     drop(app);
     hub_rt.block_on(hub.shutdown()).unwrap();
@@ -338,15 +346,7 @@ fn a_plain_access_api_connects_pulls_and_takes_each_reading() {
         .map(|t| t.attendee)
         .find(|a| a.active)
         .unwrap();
-    let scan = scan_badge(&shell, &app, &person);
-    assert!(scan.accepted, "{scan:?}");
-    wait_for("the reading on the plain API", || {
-        plain_accesses(&hub_db, person.id.as_str()) == 1
-    });
-    wait_for("an empty backlog", || {
-        app.sync_status().unwrap().backlog == 0
-    });
-    assert_eq!(plain_accesses(&hub_db, person.id.as_str()), 1);
+    scan_until_synced(&shell, &app, &person, |id| plain_accesses(&hub_db, id));
     drop(app);
     hub_rt.block_on(hub.shutdown()).unwrap();
 }
