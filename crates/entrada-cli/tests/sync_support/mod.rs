@@ -26,6 +26,9 @@ pub fn test_secrets() -> SecretBox {
 pub const TEST_KEY_B64: &str = "KioKioKioKioKioKioKioKioKioKioKioKioKioKioE=";
 
 /// `entrada sync --db DB` as a child process with the test key, quiet, output captured.
+/// Integration tests only: cargo names the binary to them, not to the examples that share
+/// this module.
+#[cfg(test)]
 pub fn entrada_sync(db: &Path) -> std::process::Command {
     use std::process::Stdio;
     let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_entrada"));
