@@ -3,7 +3,7 @@
 mod common;
 
 use common::*;
-use reqwest::StatusCode;
+use reqwest::{Method, StatusCode};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn max_readings_one_gives_exactly_one_201() {
@@ -78,4 +78,37 @@ async fn a_room_never_admits_more_than_its_capacity() {
         .and_then(|r| r.iter().find(|r| r["id"] == "room-small"))
         .expect("room");
     assert_eq!(small["occupancy"], 3);
+}
+
+/// Another writer on the same file (a second process, a maintenance script) holds the write
+/// lock for a moment: a change through the API waits its turn and lands, instead of failing
+/// with "database is locked" because its transaction read before it asked to write.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_waits_for_another_writer_on_the_file() {
+    let h = start().await;
+    let other = rusqlite::Connection::open(h.dir.path().join("hub.db")).expect("second connection");
+    other
+        .execute_batch(
+            "BEGIN IMMEDIATE;
+             INSERT INTO meta(key, value) VALUES ('test.other-writer', '1')
+               ON CONFLICT(key) DO UPDATE SET value = excluded.value;",
+        )
+        .expect("the other writer takes the lock");
+    let patch = tokio::spawn({
+        let rb = h
+            .req(Method::PATCH, &format!("/attendee/{BOB}"))
+            .form(&[("name", "Robert Baker")]);
+        async move { rb.send().await }
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(400)).await;
+    other
+        .execute_batch("COMMIT")
+        .expect("the other writer commits");
+    let response = patch.await.expect("task").expect("request");
+    let status = response.status();
+    let body = response.text().await.unwrap_or_default();
+    assert_eq!(status, StatusCode::NO_CONTENT, "{body}");
+    let (status, attendee) = h.get(&format!("/attendee/{BOB}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(attendee["name"], "Robert Baker");
 }

@@ -38,7 +38,11 @@ impl Store {
     /// (attendees, tags and readings stay).
     pub fn import_snapshot(&mut self, snapshot: &Snapshot) -> Result<ImportReport> {
         snapshot.validate()?;
-        let tx = self.conn.transaction()?;
+        // Immediate: the import reads before it writes, and another writer on the file
+        // would otherwise make the upgrade fail at once rather than wait its turn.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let report = apply(&tx, snapshot)?;
         tx.commit()?;
         Ok(report)

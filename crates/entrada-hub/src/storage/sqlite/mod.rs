@@ -100,13 +100,18 @@ impl SqliteStorage {
         self.pool.close();
     }
 
-    /// Runs a mutation in one transaction on the writer.
+    /// Runs a mutation in one transaction on the writer. The transaction takes the write
+    /// lock up front: mutations read before they write, and a deferred transaction that
+    /// upgrades after another connection (the webhook dispatcher, a second process on the
+    /// same file) committed fails at once with "database is locked" instead of waiting.
     fn tx<T: Send + 'static>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> StorageResult<T> + Send + 'static,
     ) -> StorageResult<T> {
         self.pool.write(move |store| {
-            let tx = store.connection_mut().transaction()?;
+            let tx = store
+                .connection_mut()
+                .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
             tx.commit()?;
             Ok(out)
@@ -537,7 +542,9 @@ impl HubStorage for SqliteStorage {
             // second transaction: the core's ingest commits on its own, so a crash in
             // between loses the webhook, never the reading.
             if fire {
-                let tx = store.connection_mut().transaction()?;
+                let tx = store
+                    .connection_mut()
+                    .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
                 for (r, res) in readings.iter().zip(&results) {
                     let new_fact = !res.duplicate
                         && matches!(res.status, IngestStatus::Stored | IngestStatus::Conflict)
