@@ -136,6 +136,12 @@ pub(crate) fn seed_portraits(app: &Arc<App>, photos: entrada_hub::HubPhotos) {
                 }
             };
             for i in 0..count {
+                // The app closed (or restarted on the same files): its hub is gone, and
+                // URLs for its port would only overwrite the next hub's.
+                if weak.strong_count() == 0 {
+                    tracing::debug!(seeded = i, "demo portraits stopped: the app closed");
+                    return;
+                }
                 let id = demo::attendee_id(i as u32);
                 if let Err(e) = photos.set(id.as_str(), demo::portrait(i)) {
                     tracing::warn!(attendee = %id, error = %e, "demo portrait not stored");

@@ -29,6 +29,10 @@ pub(crate) struct UpstreamLink {
     pending: Mutex<Option<Pending>>,
     /// The demo's embedded hub on loopback, kept alive while the app runs.
     demo_hub: Mutex<Option<entrada_hub::RunningHub>>,
+    /// Held for a whole demo-hub start. A restart reopens sync in the background while
+    /// the shell may open the demo at once; without it both would find no hub and start
+    /// one each, two hubs and two sync engines on the same files.
+    demo_start: Mutex<()>,
 }
 
 #[derive(Clone)]
@@ -56,6 +60,7 @@ impl UpstreamLink {
             engine: Mutex::new(None),
             pending: Mutex::new(None),
             demo_hub: Mutex::new(None),
+            demo_start: Mutex::new(()),
         }
     }
 
@@ -451,6 +456,7 @@ impl App {
         self: &Arc<Self>,
         snapshot: entrada_core::snapshot::Snapshot,
     ) -> Result<String> {
+        let _starting = lock(&self.upstream.demo_start);
         if let Some(hub) = lock(&self.upstream.demo_hub).as_ref() {
             return Ok(hub.base_url.clone());
         }
