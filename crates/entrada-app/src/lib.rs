@@ -605,4 +605,31 @@ mod tests {
                 .any(|e| matches!(e, AppEvent::SyncStatus(s) if s.online))
         );
     }
+
+    /// A restart reopens the demo's sync in the background while the shell may open the
+    /// demo at the same moment: both must end up on one hub, not a hub each on the same
+    /// files (two hubs seeded portraits with two ports and one overwrote the other).
+    #[test]
+    fn two_demo_starts_at_once_share_one_hub() {
+        let dir = tempfile::tempdir().unwrap();
+        let mut config = AppConfig::new(dir.path().join("data"));
+        config.demo_attendees = 20;
+        let app = App::open(config, Arc::new(Recorder::default())).unwrap();
+        let snapshot = app.import_demo().unwrap();
+        let barrier = Arc::new(std::sync::Barrier::new(2));
+        let starts: Vec<_> = (0..2)
+            .map(|_| {
+                let (app, snapshot, barrier) = (app.clone(), snapshot.clone(), barrier.clone());
+                std::thread::spawn(move || {
+                    barrier.wait();
+                    app.start_demo_hub(snapshot)
+                })
+            })
+            .collect();
+        let urls: Vec<String> = starts
+            .into_iter()
+            .map(|t| t.join().unwrap().unwrap())
+            .collect();
+        assert_eq!(urls[0], urls[1], "two hubs started");
+    }
 }
