@@ -90,6 +90,17 @@ fn start_hub(
 }
 
 /// A badge read by a keyboard-wedge scanner, judged from the shell's runtime.
+/// `connect_upstream` as the shell calls it, with the test's client id.
+fn connect(
+    shell: &TauriLike,
+    app: &Arc<App>,
+    url: &str,
+    secret: &str,
+) -> Result<Vec<EventSummary>, entrada_app::AppError> {
+    let (a, u, s) = (app.clone(), url.to_owned(), secret.to_owned());
+    shell.call(move || a.connect_upstream(&u, CLIENT_ID, &s))
+}
+
 fn scan_badge(shell: &TauriLike, app: &Arc<App>, attendee: &Attendee) -> ScanResult {
     let (a, badge) = (app.clone(), attendee.effective_qr_data().to_owned());
     shell
@@ -171,32 +182,20 @@ fn first_run_connects_pulls_scans_and_is_remembered_after_a_restart() {
     assert_eq!(app.app_state().unwrap().mode, AppMode::Setup);
 
     // Wrong secret, nothing listening, an address that is no Access API: each its own code.
-    let (a, u) = (app.clone(), url.clone());
-    let e = shell
-        .call(move || a.connect_upstream(&u, CLIENT_ID, "wrong"))
-        .unwrap_err();
+    let e = connect(&shell, &app, &url, "wrong").unwrap_err();
     assert_eq!(e.code, ErrorCode::Unauthorized, "{e:?}");
     plain(&e);
-    let a = app.clone();
     let closed = format!("http://127.0.0.1:{}", closed_port());
-    let e = shell
-        .call(move || a.connect_upstream(&closed, CLIENT_ID, CLIENT_SECRET))
-        .unwrap_err();
+    let e = connect(&shell, &app, &closed, CLIENT_SECRET).unwrap_err();
     assert_eq!(e.code, ErrorCode::Unreachable, "{e:?}");
     plain(&e);
-    let (a, wrong_path) = (app.clone(), format!("{url}/not/here"));
-    let e = shell
-        .call(move || a.connect_upstream(&wrong_path, CLIENT_ID, CLIENT_SECRET))
-        .unwrap_err();
+    let e = connect(&shell, &app, &format!("{url}/not/here"), CLIENT_SECRET).unwrap_err();
     assert_eq!(e.code, ErrorCode::InvalidUrl, "{e:?}");
     plain(&e);
     assert_eq!(app.app_state().unwrap().mode, AppMode::Setup);
 
     // The right credentials: events, checkpoints, the first pull.
-    let (a, u) = (app.clone(), url.clone());
-    let events = shell
-        .call(move || a.connect_upstream(&u, CLIENT_ID, CLIENT_SECRET))
-        .unwrap();
+    let events = connect(&shell, &app, &url, CLIENT_SECRET).unwrap();
     assert_eq!(
         events.iter().map(|e| e.id.as_str()).collect::<Vec<_>>(),
         [demo::EVENT_ID]
@@ -301,15 +300,9 @@ fn a_plain_access_api_connects_pulls_and_takes_each_reading() {
     let data = dir.path().join("data");
     let (app, _) = open(&data);
 
-    let (a, u) = (app.clone(), url.clone());
-    let e = shell
-        .call(move || a.connect_upstream(&u, CLIENT_ID, "wrong"))
-        .unwrap_err();
+    let e = connect(&shell, &app, &url, "wrong").unwrap_err();
     assert_eq!(e.code, ErrorCode::Unauthorized, "{e:?}");
-    let (a, u) = (app.clone(), url.clone());
-    let events = shell
-        .call(move || a.connect_upstream(&u, CLIENT_ID, CLIENT_SECRET))
-        .unwrap();
+    let events = connect(&shell, &app, &url, CLIENT_SECRET).unwrap();
     assert!(events.iter().any(|e| e.id == demo::EVENT_ID));
     let a = app.clone();
     let checkpoints = shell
