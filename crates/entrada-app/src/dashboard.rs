@@ -8,8 +8,7 @@ use std::collections::BTreeMap;
 use std::io::Write as _;
 
 use chrono::{DateTime, Duration as ChronoDuration, SecondsFormat, TimeZone, Utc};
-use entrada_core::Store;
-use rusqlite::params;
+use entrada_store::Store;
 
 use crate::error::{AppError, ErrorCode};
 use crate::types::*;
@@ -78,7 +77,7 @@ impl App {
         let mut out = std::io::BufWriter::new(std::fs::File::create(&path).map_err(io)?);
         writeln!(out, "{}", header.join(",")).map_err(io)?;
         for row in &rows {
-            writeln!(out, "{}", entrada_core::csv::row(row)).map_err(io)?;
+            writeln!(out, "{}", entrada_domain::csv::row(row)).map_err(io)?;
         }
         out.flush().map_err(io)?;
         Ok(ExportResult {
@@ -117,16 +116,7 @@ fn flow(store: &Store, event: &str, bucket_minutes: u32, now: DateTime<Utc>) -> 
             exits: 0,
         })
         .collect();
-    let mut stmt = store.connection().prepare(
-        "SELECT reading_ts, direction FROM readings
-         WHERE event_id = ?1 AND accepted = 1 AND voided = 0 AND kind != 'undo'
-           AND reading_ts >= ?2",
-    )?;
-    let rows = stmt.query_map(params![event, first], |r| {
-        Ok((r.get::<_, i64>(0)?, r.get::<_, String>(1)?))
-    })?;
-    for row in rows {
-        let (ts, direction) = row?;
+    for (ts, direction) in store.movements_since(event, first)? {
         let i = ((ts - first) / bucket_us) as usize;
         if let Some(b) = buckets.get_mut(i) {
             if direction == "out" {
@@ -144,30 +134,13 @@ fn flow(store: &Store, event: &str, bucket_minutes: u32, now: DateTime<Utc>) -> 
 
 fn checkpoint_stats(store: &Store, event: &str) -> Result<Vec<CheckpointStats>> {
     let mut counts: BTreeMap<String, (u32, u32, BTreeMap<String, u32>)> = BTreeMap::new();
-    {
-        let mut stmt = store.connection().prepare(
-            "SELECT checkpoint_id, accepted, voided, verdict, count(*) FROM readings
-             WHERE event_id = ?1 AND kind != 'undo'
-             GROUP BY checkpoint_id, accepted, voided, verdict",
-        )?;
-        let rows = stmt.query_map([event], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, bool>(1)?,
-                r.get::<_, bool>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, u32>(4)?,
-            ))
-        })?;
-        for row in rows {
-            let (cp, accepted, voided, verdict, n) = row?;
-            let entry = counts.entry(cp).or_default();
-            if accepted && !voided {
-                entry.0 += n;
-            } else if !accepted {
-                entry.1 += n;
-                *entry.2.entry(verdict).or_default() += n;
-            }
+    for row in store.verdict_counts(event)? {
+        let entry = counts.entry(row.checkpoint_id).or_default();
+        if row.accepted && !row.voided {
+            entry.0 += row.count;
+        } else if !row.accepted {
+            entry.1 += row.count;
+            *entry.2.entry(row.verdict).or_default() += row.count;
         }
     }
     let mut out = Vec::new();
@@ -192,55 +165,26 @@ fn checkpoint_stats(store: &Store, event: &str) -> Result<Vec<CheckpointStats>> 
 }
 
 fn recent(store: &Store, event: &str, limit: u32) -> Result<Vec<FeedReading>> {
-    let mut stmt = store.connection().prepare(
-        "SELECT r.id, r.reading_date, a.name, coalesce(c.name, r.checkpoint_id), r.device_name,
-                r.verdict, r.accepted, r.voided
-         FROM readings r
-         LEFT JOIN attendees a ON a.id = r.attendee_id
-         LEFT JOIN checkpoints c ON c.id = r.checkpoint_id
-         WHERE r.event_id = ?1 AND r.kind != 'undo'
-         ORDER BY r.reading_ts DESC, r.id DESC LIMIT ?2",
-    )?;
-    let rows = stmt.query_map(params![event, limit], |r| {
-        Ok(FeedReading {
-            reading_id: r.get(0)?,
-            at: r.get(1)?,
-            attendee_name: r.get(2)?,
-            checkpoint_name: r.get(3)?,
-            device_name: r.get(4)?,
-            verdict: r.get(5)?,
-            accepted: r.get(6)?,
-            undone: r.get(7)?,
+    Ok(store
+        .recent_readings(event, limit)?
+        .into_iter()
+        .map(|r| FeedReading {
+            reading_id: r.id,
+            at: r.reading_date,
+            attendee_name: r.attendee_name,
+            checkpoint_name: r.checkpoint_name,
+            device_name: r.device_name,
+            verdict: r.verdict,
+            accepted: r.accepted,
+            undone: r.voided,
         })
-    })?;
-    Ok(rows.collect::<rusqlite::Result<Vec<_>>>()?)
+        .collect())
 }
 
 fn conflicts(store: &Store, event: &str) -> Result<Vec<Conflict>> {
-    let mut stmt = store.connection().prepare(
-        "SELECT r.id, r.reading_date, a.name, coalesce(c.name, r.checkpoint_id), r.device_name,
-                coalesce(r.upstream_status, 0), coalesce(r.upstream_body, ''), r.upstream_verdict
-         FROM readings r
-         LEFT JOIN attendees a ON a.id = r.attendee_id
-         LEFT JOIN checkpoints c ON c.id = r.checkpoint_id
-         WHERE r.event_id = ?1 AND r.sync_state IN ('conflict', 'refused')
-         ORDER BY r.reading_ts DESC LIMIT 200",
-    )?;
-    let rows = stmt.query_map([event], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, Option<String>>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, String>(4)?,
-            r.get::<_, u16>(5)?,
-            r.get::<_, String>(6)?,
-            r.get::<_, Option<String>>(7)?,
-        ))
-    })?;
     let mut out = Vec::new();
-    for row in rows {
-        let (id, at, name, checkpoint, device, status, body, verdict) = row?;
+    for row in store.conflicted_readings(event)? {
+        let body = row.upstream_body;
         // The upstream's 422 body is `{"errors":[{"field","code","message"}]}` or similar;
         // take what is there and keep the raw text otherwise.
         let json: Option<serde_json::Value> = serde_json::from_str(&body).ok();
@@ -258,15 +202,15 @@ fn conflicts(store: &Store, event: &str) -> Result<Vec<Conflict>> {
                 .map(str::to_owned)
         };
         out.push(Conflict {
-            reading_id: id,
-            at,
-            attendee_name: name,
-            checkpoint_name: checkpoint,
-            device_name: device,
-            upstream_status: status,
+            reading_id: row.id,
+            at: row.reading_date,
+            attendee_name: row.attendee_name,
+            checkpoint_name: row.checkpoint_name,
+            device_name: row.device_name,
+            upstream_status: row.upstream_status,
             upstream_code: field("code").unwrap_or_default(),
             upstream_message: field("message").unwrap_or(body),
-            verdict,
+            verdict: row.upstream_verdict,
         });
     }
     Ok(out)
@@ -274,25 +218,17 @@ fn conflicts(store: &Store, event: &str) -> Result<Vec<Conflict>> {
 
 fn devices(store: &Store, this_online: bool, now: DateTime<Utc>) -> Result<Vec<DeviceRow>> {
     let me = store.device().clone();
-    let mut stmt = store.connection().prepare(
-        "SELECT device_id, device_name, max(reading_ts), max(reading_date),
-                sum(sync_state = 'pending')
-         FROM readings GROUP BY device_id ORDER BY device_name",
-    )?;
-    let rows = stmt.query_map([], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, i64>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, i64>(4)?,
-        ))
-    })?;
     let recent_us = now.timestamp_micros() - DEVICE_ONLINE_MINUTES * 60 * 1_000_000;
     let mut out = Vec::new();
     let mut seen_me = false;
-    for row in rows {
-        let (id, name, ts, date, pending) = row?;
+    for seen in store.devices_seen()? {
+        let (id, name, ts, date, pending) = (
+            seen.id,
+            seen.name,
+            seen.last_reading_ts,
+            seen.last_reading_date,
+            seen.pending,
+        );
         let this_device = id == me.id.as_str();
         seen_me |= this_device;
         out.push(DeviceRow {
@@ -304,7 +240,7 @@ fn devices(store: &Store, this_online: bool, now: DateTime<Utc>) -> Result<Vec<D
                 ts >= recent_us
             },
             last_seen_at: Some(if this_device { rfc3339(now) } else { date }),
-            backlog: pending.max(0) as u64,
+            backlog: pending,
             id,
         });
     }
@@ -325,35 +261,19 @@ fn devices(store: &Store, this_online: bool, now: DateTime<Utc>) -> Result<Vec<D
 }
 
 fn webhook_health(store: &Store) -> Result<Vec<WebhookHealth>> {
-    let subs = entrada_core::webhook::subscriptions(store.connection())?;
+    let subs = entrada_webhook::subscriptions(store.connection())?;
     let mut out = Vec::with_capacity(subs.len());
     for s in subs {
-        let (delivered, failed, pending): (i64, i64, i64) = store.connection().query_row(
-            "SELECT coalesce(sum(state = 'delivered'), 0), coalesce(sum(state = 'failed'), 0),
-                    coalesce(sum(state = 'pending'), 0)
-             FROM webhook_deliveries WHERE subscription_id = ?1",
-            [&s.id],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )?;
-        let last: Option<(Option<u16>, Option<String>)> = store
-            .connection()
-            .query_row(
-                "SELECT last_status, coalesce(delivered_at, created_at) FROM webhook_deliveries
-                 WHERE subscription_id = ?1 AND attempts > 0 ORDER BY seq DESC LIMIT 1",
-                [&s.id],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .ok();
-        let (last_status, last_delivery_at) = last.unwrap_or((None, None));
+        let counts = store.webhook_counts(&s.id)?;
         out.push(WebhookHealth {
             id: s.id,
             url: s.url,
             enabled: s.enabled,
-            delivered: delivered.max(0) as u64,
-            failed: failed.max(0) as u64,
-            pending: pending.max(0) as u64,
-            last_status,
-            last_delivery_at,
+            delivered: counts.delivered,
+            failed: counts.failed,
+            pending: counts.pending,
+            last_status: counts.last_status,
+            last_delivery_at: counts.last_delivery_at,
         });
     }
     Ok(out)
@@ -362,43 +282,10 @@ fn webhook_health(store: &Store) -> Result<Vec<WebhookHealth>> {
 type Table = (Vec<&'static str>, Vec<Vec<String>>);
 
 fn readings_csv(store: &Store, event: &str) -> Result<Table> {
-    let header = vec![
-        "reading_id",
-        "reading_date",
-        "attendee_id",
-        "attendee_name",
-        "checkpoint_id",
-        "checkpoint_name",
-        "direction",
-        "device_name",
-        "kind",
-        "verdict",
-        "accepted",
-        "voided",
-        "undoes",
-        "sync_state",
-    ];
-    let mut stmt = store.connection().prepare(
-        "SELECT r.id, r.reading_date, coalesce(r.attendee_id, ''), coalesce(a.name, ''),
-                r.checkpoint_id, coalesce(c.name, ''), r.direction, r.device_name, r.kind,
-                r.verdict, r.accepted, r.voided, coalesce(r.undoes, ''), r.sync_state
-         FROM readings r
-         LEFT JOIN attendees a ON a.id = r.attendee_id
-         LEFT JOIN checkpoints c ON c.id = r.checkpoint_id
-         WHERE r.event_id = ?1 ORDER BY r.reading_ts, r.id",
-    )?;
-    let rows = stmt.query_map([event], |r| {
-        let mut row = Vec::with_capacity(14);
-        for i in 0..14 {
-            let v = match i {
-                10 | 11 => r.get::<_, bool>(i)?.to_string(),
-                _ => r.get::<_, String>(i)?,
-            };
-            row.push(v);
-        }
-        Ok(row)
-    })?;
-    Ok((header, rows.collect::<rusqlite::Result<Vec<_>>>()?))
+    Ok((
+        entrada_store::READINGS_TABLE_COLUMNS.to_vec(),
+        store.readings_table(event)?,
+    ))
 }
 
 fn occupancy_csv(store: &Store) -> Result<Table> {

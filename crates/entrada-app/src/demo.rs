@@ -9,9 +9,11 @@
 use std::sync::{Arc, Weak};
 
 use chrono::{Duration, Utc};
-use entrada_core::snapshot::Snapshot;
-use entrada_core::store::RemoteReading;
-use entrada_core::{CheckpointId, DeviceId, ReadingId, ReadingKind, Store, demo};
+use entrada_demo as demo;
+use entrada_domain::snapshot::Snapshot;
+use entrada_domain::wire::RemoteReading;
+use entrada_domain::{CheckpointId, DeviceId, ReadingId, ReadingKind};
+use entrada_store::Store;
 
 use crate::{App, Result};
 
@@ -41,13 +43,7 @@ pub(crate) fn load(store: &mut Store, attendees: u32) -> Result<Snapshot> {
 /// keeps them; the new port's URLs then replace them like any changed photo.
 pub(crate) fn snapshot_keeping_photos(store: &Store, attendees: u32) -> Result<Snapshot> {
     let mut snapshot = demo::snapshot(attendees);
-    let mut stmt = store.connection().prepare(
-        "SELECT id, json_extract(raw, '$.photo') FROM attendees
-         WHERE raw LIKE '%\"photo\":\"http%'",
-    )?;
-    let known: std::collections::HashMap<String, String> = stmt
-        .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-        .collect::<rusqlite::Result<_>>()?;
+    let known = store.photo_urls()?;
     let people = snapshot
         .attendance
         .iter_mut()
@@ -75,7 +71,7 @@ fn traffic(snapshot: &Snapshot) -> Vec<RemoteReading> {
         .take(160)
         .collect();
     let mut out = Vec::new();
-    let reading = |i: usize, door: usize, attendee: &entrada_core::Attendee, minutes_ago: i64| {
+    let reading = |i: usize, door: usize, attendee: &entrada_domain::Attendee, minutes_ago: i64| {
         let (device_id, device, checkpoint) = DOORS[door];
         RemoteReading {
             id: ReadingId(format!("demo-{device_id}-{i:04}")),

@@ -4,8 +4,9 @@
 //! Every judged scan goes through [`App::judge`], which emits the one `scan-result` event
 //! the UI renders from, whatever the source.
 
-use entrada_core::store::{PhotoSize, ReadingFilter, ScanRequest, Subject};
-use entrada_core::{AttendeeId, CheckpointId, ReadingId, ReadingKind, ScanOutcome, Store};
+use entrada_domain::{AttendeeId, CheckpointId, ReadingId, ReadingKind, ScanOutcome};
+use entrada_store::Store;
+use entrada_store::{PhotoSize, ReadingFilter, ScanRequest, Subject};
 
 use crate::error::AppError;
 use crate::types::*;
@@ -210,7 +211,7 @@ fn scan_result(
 /// The attendee's face as a `data:` URL (the web view's CSP allows no other image
 /// source): the thumbnail cached beside the replica by the sync engine, or a `data:` URL
 /// the attendee record carries itself. No photo is never an error: the door shows initials.
-fn photo_of(store: &Store, attendee: &entrada_core::Attendee, size: PhotoSize) -> Option<String> {
+fn photo_of(store: &Store, attendee: &entrada_domain::Attendee, size: PhotoSize) -> Option<String> {
     match store.cached_photo(&attendee.id, size) {
         Ok(Some(photo)) => return Some(photo.data_url()),
         Ok(None) => {}
@@ -222,7 +223,7 @@ fn photo_of(store: &Store, attendee: &entrada_core::Attendee, size: PhotoSize) -
         .filter(|p| p.starts_with("data:image/"))
 }
 
-fn tags_of(tags: &[entrada_core::Tag]) -> Vec<Tag> {
+fn tags_of(tags: &[entrada_domain::Tag]) -> Vec<Tag> {
     tags.iter()
         .map(|t| Tag {
             id: t.id.to_string(),

@@ -57,31 +57,25 @@ impl AppError {
     }
 }
 
-impl From<entrada_core::Error> for AppError {
-    fn from(e: entrada_core::Error) -> Self {
-        use entrada_core::Error as E;
+impl From<entrada_store::Error> for AppError {
+    fn from(e: entrada_store::Error) -> Self {
+        use entrada_store::Error as E;
         match &e {
             E::NoSuchReading(_) | E::NoSuchCheckpoint(_) => Self::not_found(e.to_string()),
             E::CannotUndo(..) => Self::invalid(e.to_string()),
+            E::InvalidUrl(_) => Self::new(ErrorCode::InvalidUrl, e.to_string()),
+            E::NoTopics | E::Topic(_) => Self::invalid(e.to_string()),
+            E::NoSuchSubscription(_) | E::NoSuchDelivery(_) => Self::not_found(e.to_string()),
             _ => Self::internal(e),
         }
     }
 }
 
-impl From<rusqlite::Error> for AppError {
-    fn from(e: rusqlite::Error) -> Self {
-        Self::internal(e)
-    }
-}
-
-impl From<entrada_core::webhook::Error> for AppError {
-    fn from(e: entrada_core::webhook::Error) -> Self {
-        use entrada_core::webhook::Error as W;
-        match &e {
-            W::InvalidUrl(_) => Self::new(ErrorCode::InvalidUrl, e.to_string()),
-            W::NoTopics | W::Topic(_) => Self::invalid(e.to_string()),
-            W::NoSuchSubscription(_) | W::NoSuchDelivery(_) => Self::not_found(e.to_string()),
-            _ => Self::internal(e),
+impl From<entrada_webhook::Error> for AppError {
+    fn from(e: entrada_webhook::Error) -> Self {
+        match e {
+            entrada_webhook::Error::Store(e) => e.into(),
+            e => Self::internal(e),
         }
     }
 }

@@ -9,55 +9,35 @@
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
-use argon2::Argon2;
-use argon2::password_hash::rand_core::OsRng;
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
-use entrada_core::{CheckpointId, Store};
+use entrada_domain::CheckpointId;
+use entrada_store::Store;
 
 use crate::error::AppError;
 use crate::types::{AppMode, AppState};
 use crate::{App, Result, meta};
 
-/// The `meta` key holding the PIN hash.
-pub const PIN_KEY: &str = "kiosk.pin_hash";
+pub use entrada_store::kiosk::PIN_KEY;
 
 /// Checks the PIN format: 4 to 12 digits.
 pub fn validate_pin(pin: &str) -> Result<()> {
-    if (4..=12).contains(&pin.len()) && pin.bytes().all(|b| b.is_ascii_digit()) {
-        Ok(())
-    } else {
-        Err(AppError::invalid("the PIN must be 4 to 12 digits"))
-    }
+    entrada_secret::pin::validate(pin).map_err(|e| AppError::invalid(e.to_string()))
 }
 
-/// Hashes and stores `pin` in the replica (the CLI's `entrada kiosk-pin` and the settings
-/// screen both come here).
+/// Hashes and stores `pin` in the replica (the settings screen; the CLI's
+/// `entrada kiosk-pin` calls the store directly).
 pub fn set_pin(store: &Store, pin: &str) -> Result<()> {
     validate_pin(pin)?;
-    let salt = SaltString::generate(&mut OsRng);
-    let hash = Argon2::default()
-        .hash_password(pin.as_bytes(), &salt)
-        .map_err(|e| AppError::internal(format!("cannot hash the PIN: {e}")))?
-        .to_string();
-    store.set_meta(PIN_KEY, &hash)?;
-    Ok(())
+    Ok(store.set_kiosk_pin(pin)?)
 }
 
 /// Whether a PIN has been set on this replica.
 pub fn pin_is_set(store: &Store) -> Result<bool> {
-    Ok(store.meta(PIN_KEY)?.is_some_and(|h| !h.is_empty()))
+    Ok(store.kiosk_pin_is_set()?)
 }
 
 /// Verifies `pin` against the stored hash (constant-time inside argon2).
 pub fn verify_pin(store: &Store, pin: &str) -> Result<bool> {
-    let Some(stored) = store.meta(PIN_KEY)? else {
-        return Ok(false);
-    };
-    let hash = PasswordHash::new(&stored)
-        .map_err(|e| AppError::internal(format!("stored PIN hash is unreadable: {e}")))?;
-    Ok(Argon2::default()
-        .verify_password(pin.as_bytes(), &hash)
-        .is_ok())
+    Ok(store.verify_kiosk_pin(pin)?)
 }
 
 /// The rate limit on wrong PINs.

@@ -28,7 +28,8 @@ pub mod webhooks;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard};
 
-use entrada_core::{CheckpointId, Store};
+use entrada_domain::CheckpointId;
+use entrada_store::Store;
 
 pub use error::{AppError, ErrorCode, Result};
 use types::*;
@@ -239,14 +240,14 @@ impl App {
         self.app_state()
     }
 
-    fn import_demo(&self) -> Result<entrada_core::snapshot::Snapshot> {
+    fn import_demo(&self) -> Result<entrada_domain::snapshot::Snapshot> {
         let mut store = self.store();
         let snapshot = demo::load(&mut store, self.config.demo_attendees)?;
         self.search_index().invalidate();
         let mut m = meta::load(&store)?;
         m.event = Some(snapshot.event.id.to_string());
         if m.checkpoint.is_none() || m.upstream.as_ref().is_none_or(|u| u.kind != "demo") {
-            m.checkpoint = Some(entrada_core::demo::MAIN_ENTRANCE.to_owned());
+            m.checkpoint = Some(entrada_demo::MAIN_ENTRANCE.to_owned());
         }
         m.upstream = Some(Upstream {
             url: "demo://".to_owned(),
@@ -263,7 +264,7 @@ impl App {
 
     /// Starts the demo's embedded hub and its sync on a background thread (app start and
     /// restarts: the door must not wait for a hub on loopback).
-    pub(crate) fn connect_demo_hub(self: &Arc<Self>, snapshot: entrada_core::snapshot::Snapshot) {
+    pub(crate) fn connect_demo_hub(self: &Arc<Self>, snapshot: entrada_domain::snapshot::Snapshot) {
         let app = Arc::downgrade(self);
         let started = std::thread::Builder::new()
             .name("entrada-demo-hub".into())
@@ -283,7 +284,7 @@ impl App {
 
     /// Starts the demo's embedded hub and syncs with it; without it (no free port, ...)
     /// the demo still works, offline.
-    fn connect_demo_hub_now(self: &Arc<Self>, snapshot: entrada_core::snapshot::Snapshot) {
+    fn connect_demo_hub_now(self: &Arc<Self>, snapshot: entrada_domain::snapshot::Snapshot) {
         match self.start_demo_hub(snapshot) {
             Ok(url) => {
                 let store = self.store();
@@ -347,7 +348,7 @@ impl App {
         {
             let store = self.store();
             let id = CheckpointId::new(checkpoint_id);
-            let local = entrada_core::store::admin::checkpoint_event(store.connection(), &id)?;
+            let local = store.checkpoint_event(&id)?;
             let event = match (local, self.remote_checkpoint(checkpoint_id)) {
                 (Some(event), _) => event.to_string(),
                 (None, Some(cp)) => cp.event_id,
@@ -379,18 +380,14 @@ impl App {
             let Some(event) = m.event.clone() else {
                 return Err(AppError::not_configured());
             };
-            let attendees: i64 = store.connection().query_row(
-                "SELECT count(*) FROM attendance WHERE event_id = ?1",
-                [&event],
-                |r| r.get(0),
-            )?;
+            let attendees = store.attendance_count(&event)?;
             let checkpoints = store.checkpoints(Some(&event))?.len() as u64;
             m.pulled = true;
             if m.mode == AppMode::Setup {
                 m.mode = AppMode::Door;
             }
             meta::save(&store, &m)?;
-            (attendees.max(0) as u64, checkpoints)
+            (attendees, checkpoints)
         };
         self.search_index().invalidate();
         if let Some(summary) = remote {
@@ -512,11 +509,7 @@ fn event_summary(store: &Store, id: &str) -> Result<Option<EventSummary>> {
     let Some(event) = store.events()?.into_iter().find(|e| e.id.as_str() == id) else {
         return Ok(None);
     };
-    let count: i64 = store.connection().query_row(
-        "SELECT count(*) FROM attendance WHERE event_id = ?1",
-        [id],
-        |r| r.get(0),
-    )?;
+    let count = store.attendance_count(id)?;
     let text = |k: &str| {
         event
             .extra
@@ -529,24 +522,17 @@ fn event_summary(store: &Store, id: &str) -> Result<Option<EventSummary>> {
         name: event.name.clone(),
         date_from: text("date_from"),
         date_to: text("date_to"),
-        attendee_count: Some(count.max(0) as u64),
+        attendee_count: Some(count),
     }))
 }
 
 fn checkpoint_view(
     store: &Store,
     event_id: &str,
-    c: &entrada_core::Checkpoint,
+    c: &entrada_domain::Checkpoint,
 ) -> Result<Checkpoint> {
     let room_name = match &c.room_id {
-        Some(room) => store
-            .connection()
-            .query_row(
-                "SELECT name FROM rooms WHERE id = ?1",
-                [room.as_str()],
-                |r| r.get::<_, String>(0),
-            )
-            .ok(),
+        Some(room) => store.room_name(room.as_str()).ok().flatten(),
         None => None,
     };
     Ok(Checkpoint {
@@ -579,7 +565,7 @@ mod tests {
         assert_eq!(state.mode, AppMode::Door);
         assert_eq!(
             state.checkpoint.map(|c| c.id).as_deref(),
-            Some(entrada_core::demo::MAIN_ENTRANCE)
+            Some(entrada_demo::MAIN_ENTRANCE)
         );
 
         let deadline = Instant::now() + Duration::from_secs(30);

@@ -1,7 +1,7 @@
 //! The device's own choices, kept in the replica's `meta` table so they travel with the
 //! replica (a kiosk restarts as a kiosk, on the same checkpoint).
 
-use entrada_core::Store;
+use entrada_store::Store;
 use serde::{Deserialize, Serialize};
 
 use crate::Result;

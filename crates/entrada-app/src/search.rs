@@ -13,7 +13,7 @@
 
 use std::time::{Duration, Instant};
 
-use entrada_core::Store;
+use entrada_store::Store;
 
 use crate::Result;
 
@@ -35,21 +35,14 @@ impl SearchIndex {
     }
 
     fn refresh(&mut self, store: &Store) -> Result<()> {
-        let version: i64 = store
-            .connection()
-            .query_row("PRAGMA data_version", [], |r| r.get(0))?;
+        let version = store.data_version()?;
         let outside_change = self.data_version != Some(version)
             && self.built_at.is_none_or(|t| t.elapsed() >= REFRESH);
         if !(self.stale || self.built_at.is_none() || outside_change) {
             return Ok(());
         }
         let started = Instant::now();
-        let mut stmt = store
-            .connection()
-            .prepare("SELECT id, search FROM attendees ORDER BY name, id")?;
-        self.rows = stmt
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
-            .collect::<rusqlite::Result<Vec<_>>>()?;
+        self.rows = store.search_rows()?;
         self.data_version = Some(version);
         self.built_at = Some(Instant::now());
         self.stale = false;

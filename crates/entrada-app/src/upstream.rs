@@ -11,8 +11,8 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, Weak};
 
-use entrada_core::EventId;
-use entrada_core::sync::{
+use entrada_domain::EventId;
+use entrada_sync::{
     Client, ForcedMode as CoreForced, Health, HealthPolicy, PullPhase,
     PullProgress as CorePullProgress, Settings as SyncSettings, SyncEngine, SyncError, SyncOptions,
     Timeouts,
@@ -244,7 +244,7 @@ fn forced_view(mode: CoreForced) -> ForcedMode {
 }
 
 /// The contract's `SyncStatus` from the engine's.
-pub(crate) fn status_view(s: &entrada_core::sync::SyncStatus) -> SyncStatus {
+pub(crate) fn status_view(s: &entrada_sync::SyncStatus) -> SyncStatus {
     SyncStatus {
         online: s.online,
         forced_mode: forced_view(s.forced),
@@ -256,7 +256,7 @@ pub(crate) fn status_view(s: &entrada_core::sync::SyncStatus) -> SyncStatus {
     }
 }
 
-fn event_view(e: &entrada_core::Event) -> EventSummary {
+fn event_view(e: &entrada_domain::Event) -> EventSummary {
     let text = |k: &str| e.extra.get(k).and_then(|v| v.as_str()).map(str::to_owned);
     EventSummary {
         id: e.id.to_string(),
@@ -417,15 +417,11 @@ impl App {
         *lock(&self.upstream.pending) = None;
         self.start_sync_loop(engine)?;
         let store = self.store();
-        let attendees: i64 = store.connection().query_row(
-            "SELECT count(*) FROM attendance WHERE event_id = ?1",
-            [event],
-            |r| r.get(0),
-        )?;
+        let attendees = store.attendance_count(event)?;
         let checkpoints = store.checkpoints(Some(event))?.len() as u64;
         tracing::info!(pulled = summary.pulled, "first pull done");
         Ok(Some(PullSummary {
-            attendees: attendees.max(0) as u64,
+            attendees,
             checkpoints,
             photos,
             took_ms: started.elapsed().as_millis() as u64,
@@ -454,7 +450,7 @@ impl App {
     /// database beside the replica, so readings pushed to it survive a restart.
     pub(crate) fn start_demo_hub(
         self: &Arc<Self>,
-        snapshot: entrada_core::snapshot::Snapshot,
+        snapshot: entrada_domain::snapshot::Snapshot,
     ) -> Result<String> {
         let _starting = lock(&self.upstream.demo_start);
         if let Some(hub) = lock(&self.upstream.demo_hub).as_ref() {

@@ -1,9 +1,9 @@
 //! Webhook subscriptions of this device, through the core webhook module (signed POSTs
-//! from a durable outbox; see `entrada_core::webhook`). Secrets are sealed at rest with the
+//! from a durable outbox; see `entrada_webhook`). Secrets are sealed at rest with the
 //! device's secret box and shown to the user once, when the subscription is created.
 
-use entrada_core::secret::SecretBox;
-use entrada_core::webhook::{self, Delivery, DeliveryFilter, DispatchConfig, Topic};
+use entrada_secret::SecretBox;
+use entrada_webhook::{self as webhook, Delivery, DeliveryFilter, DispatchConfig, Topic};
 
 use crate::error::AppError;
 use crate::types::*;
@@ -104,7 +104,7 @@ impl App {
 
     fn with_last_attempt(
         &self,
-        store: &entrada_core::Store,
+        store: &entrada_store::Store,
         d: Delivery,
     ) -> Result<WebhookDelivery> {
         let last = webhook::attempts(store.connection(), &d.id)?.pop();

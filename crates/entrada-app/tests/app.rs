@@ -51,8 +51,8 @@ fn open(dir: &Path, frames: Option<FramesConfig>) -> (Arc<App>, Arc<Recorder>) {
 }
 
 /// Person `i` of the demo event (0 a speaker, 4 rejected the attendance).
-fn person(i: usize) -> entrada_core::Attendee {
-    entrada_core::demo::snapshot(ATTENDEES).attendance[i]
+fn person(i: usize) -> entrada_domain::Attendee {
+    entrada_demo::snapshot(ATTENDEES).attendance[i]
         .attendee
         .clone()
 }
@@ -73,10 +73,7 @@ fn a_new_device_starts_in_setup_and_the_demo_opens_the_door() {
 
     let state = app.open_demo().unwrap();
     assert_eq!(state.mode, AppMode::Door);
-    assert_eq!(
-        state.checkpoint.unwrap().id,
-        entrada_core::demo::MAIN_ENTRANCE
-    );
+    assert_eq!(state.checkpoint.unwrap().id, entrada_demo::MAIN_ENTRANCE);
     assert_eq!(
         state.event.unwrap().attendee_count,
         Some(u64::from(ATTENDEES))
@@ -112,7 +109,7 @@ fn each_scan_is_judged_emitted_once_listed_and_undoable() {
     assert_eq!(r.verdict, "accepted");
     assert_eq!(r.attendee.as_ref().unwrap().name, ok.name);
     assert_eq!(r.source, ScanSource::Keyboard);
-    assert_eq!(r.checkpoint.id, entrada_core::demo::MAIN_ENTRANCE);
+    assert_eq!(r.checkpoint.id, entrada_demo::MAIN_ENTRANCE);
 
     let refused = app
         .scan_payload(rejected.effective_qr_data(), ScanSource::Manual)
@@ -239,7 +236,7 @@ fn dashboard_shows_rooms_flow_checkpoints_doors_and_exports_csv() {
     let dir = tempfile::tempdir().unwrap();
     let (app, _) = open(dir.path(), None);
     app.open_demo().unwrap();
-    app.choose_checkpoint(entrada_core::demo::HALL_IN).unwrap();
+    app.choose_checkpoint(entrada_demo::HALL_IN).unwrap();
     let ok = person(0);
     app.scan_payload(ok.effective_qr_data(), ScanSource::Keyboard)
         .unwrap();
@@ -247,11 +244,7 @@ fn dashboard_shows_rooms_flow_checkpoints_doors_and_exports_csv() {
         .unwrap(); // already in
 
     let d = app.dashboard(15, 20).unwrap();
-    let hall = d
-        .rooms
-        .iter()
-        .find(|r| r.id == entrada_core::demo::HALL)
-        .unwrap();
+    let hall = d.rooms.iter().find(|r| r.id == entrada_demo::HALL).unwrap();
     assert!(hall.inside > 1, "demo traffic plus our entry: {hall:?}");
     assert!(d.flow.buckets.len() >= 12);
     let entries: u32 = d.flow.buckets.iter().map(|b| b.entries).sum();
@@ -259,7 +252,7 @@ fn dashboard_shows_rooms_flow_checkpoints_doors_and_exports_csv() {
     let cp = d
         .checkpoints
         .iter()
-        .find(|c| c.id == entrada_core::demo::HALL_IN)
+        .find(|c| c.id == entrada_demo::HALL_IN)
         .unwrap();
     assert_eq!(cp.top_refusals[0].verdict, "already_in_room");
     assert_eq!(d.recent[0].attendee_name.as_deref(), Some(ok.name.as_str()));
@@ -297,7 +290,7 @@ fn settings_are_validated_and_kiosk_needs_a_pin() {
     assert_eq!(saved.kiosk_idle_seconds, 60);
     assert_eq!(app.app_state().unwrap().device.name, "Door 7");
 
-    let cp = entrada_core::demo::HALL_IN;
+    let cp = entrada_demo::HALL_IN;
     assert_eq!(
         app.kiosk_enter(cp).unwrap_err().code,
         ErrorCode::InvalidInput

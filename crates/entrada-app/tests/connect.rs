@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 
 use entrada_app::types::*;
 use entrada_app::{App, AppConfig, AppEvent, ErrorCode, Shell};
-use entrada_core::{Attendee, demo};
+use entrada_demo as demo;
+use entrada_domain::Attendee;
 
 const ATTENDEES: u32 = 400;
 const CLIENT_ID: &str = "door-test";
@@ -138,15 +139,20 @@ fn plain_accesses(db: &Path, attendee: &str) -> i64 {
 }
 
 fn accepted(db: &Path, attendee: &str, kind: &str) -> i64 {
-    let conn =
-        rusqlite::Connection::open_with_flags(db, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY)
-            .unwrap();
-    conn.query_row(
-        "SELECT count(*) FROM readings WHERE attendee_id = ?1 AND kind = ?2 AND accepted = 1",
-        [attendee, kind],
-        |r| r.get(0),
-    )
-    .unwrap()
+    let store = entrada_store::Store::open(db).unwrap();
+    let readings = store
+        .readings(&entrada_store::ReadingFilter::default())
+        .unwrap();
+    readings
+        .iter()
+        .filter(|r| {
+            r.accepted
+                && r.attendee_id
+                    .as_ref()
+                    .is_some_and(|a| a.as_str() == attendee)
+                && r.kind.as_str() == kind
+        })
+        .count() as i64
 }
 
 fn wait_for(what: &str, mut done: impl FnMut() -> bool) {

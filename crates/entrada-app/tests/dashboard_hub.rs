@@ -8,9 +8,11 @@ use std::time::{Duration, Instant};
 
 use entrada_app::types::ScanSource;
 use entrada_app::{App, AppConfig, AppEvent, Shell};
-use entrada_core::store::{ScanRequest, Subject};
-use entrada_core::sync::{SettingsUpdate, SyncEngine, SyncOptions};
-use entrada_core::{CheckpointId, Store, demo};
+use entrada_demo as demo;
+use entrada_domain::CheckpointId;
+use entrada_store::Store;
+use entrada_store::{ScanRequest, Subject};
+use entrada_sync::{SettingsUpdate, SyncEngine, SyncOptions};
 
 struct Quiet;
 

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use base64::Engine as _;
 use entrada_app::types::*;
 use entrada_app::{App, AppConfig, AppEvent, Shell};
-use entrada_core::store::photos::photo_dir;
-use entrada_core::{Store, demo};
+use entrada_demo as demo;
+use entrada_store::Store;
+use entrada_store::photos::photo_dir;
 
 struct Quiet;
 
@@ -149,7 +150,7 @@ fn a_restarted_demo_keeps_its_faces_while_the_new_hub_port_is_fetched() {
             .photo_record(&speaker.id)
             .expect("record")
             .expect("row");
-        if rec.url != first_url && rec.state == entrada_core::store::PhotoState::Fetched {
+        if rec.url != first_url && rec.state == entrada_store::PhotoState::Fetched {
             break;
         }
         assert!(

@@ -20,7 +20,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use entrada_core::demo;
+use entrada_demo as demo;
 
 const CLIENT_ID: &str = "door-client";
 /// A secret that cannot occur by chance in a database file.
@@ -278,7 +278,7 @@ impl User {
             .env_remove("DBUS_SESSION_BUS_ADDRESS")
             .env("HOME", &self.home)
             .env("XDG_RUNTIME_DIR", &self.runtime)
-            .env("RUST_LOG", "entrada_core::secret=info")
+            .env("RUST_LOG", "entrada_secret=info")
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped());

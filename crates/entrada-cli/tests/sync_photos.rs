@@ -4,8 +4,6 @@
 //! without failing the sync; a changed photo is fetched again, a removed one is dropped;
 //! a SIGKILL in the middle of the photo pass leaves no partial file where a reader looks.
 
-mod sync_support;
-
 use std::io::Cursor;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -17,13 +15,20 @@ use axum::Router;
 use axum::http::header;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use entrada_core::store::photos::{TEMP_PREFIX, photo_dir, small_file_name};
-use entrada_core::store::{PhotoSize, PhotoState};
-use entrada_core::sync::{PhotoOptions, SyncEngine};
-use entrada_core::{AttendeeId, Store, demo};
+use entrada_demo as demo;
+use entrada_domain::AttendeeId;
 use entrada_hub::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
+use entrada_store::Store;
+use entrada_store::photos::{TEMP_PREFIX, photo_dir, small_file_name};
+use entrada_store::{PhotoSize, PhotoState};
+use entrada_sync::{PhotoOptions, SyncEngine};
+use entrada_testkit::{Lcg, options, settings, start_event_hub, token};
 use image::{DynamicImage, ImageFormat, Rgb, RgbImage};
-use sync_support::{Lcg, entrada_sync, options, settings, start_event_hub, token};
+
+/// `entrada sync --db DB`, this crate's binary, with the test key.
+fn entrada_sync(db: &Path) -> std::process::Command {
+    entrada_testkit::entrada_sync_at(env!("CARGO_BIN_EXE_entrada"), db)
+}
 
 /// A solid-colour picture with a lighter square in the middle (so resizing is visible
 /// but the centre colour is known), encoded as `format`.
@@ -93,7 +98,7 @@ async fn upload_photo(
 }
 
 /// Test options: quick retries, a short timeout.
-fn photo_options() -> entrada_core::sync::SyncOptions {
+fn photo_options() -> entrada_sync::SyncOptions {
     let mut o = options(Duration::from_secs(10));
     o.photos = PhotoOptions {
         timeout: Duration::from_millis(1500),
@@ -222,7 +227,7 @@ async fn uploaded_photos_reach_the_cache_changed_ones_refresh_removed_ones_go() 
     );
 
     // Attendee 1 deleted on the hub: the row and both files go.
-    let (status, _) = sync_support::http(
+    let (status, _) = entrada_testkit::http(
         hub.addr,
         "DELETE",
         &format!("/attendee/{}", ids[1]),

@@ -4,20 +4,24 @@
 //! intact), whatever instant the process died at: before an upload, after the hub
 //! committed but before the answer was recorded, or in the middle of recording it.
 
-mod sync_support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::{Duration, Instant};
 
-use entrada_core::demo::{self, HALL_IN, HALL_OUT, MAIN_ENTRANCE, SWAG_DESK};
-use entrada_core::store::{ScanRequest, Subject};
-use entrada_core::{CheckpointId, Store, time};
+use entrada_demo::{self as demo, HALL_IN, HALL_OUT, MAIN_ENTRANCE, SWAG_DESK};
+use entrada_domain::{CheckpointId, time};
 use entrada_hub::{DEMO_CLIENT_ID, DEMO_CLIENT_SECRET};
-use sync_support::{Lcg, entrada_sync, hub_readings, qr_of, start_hub};
+use entrada_store::Store;
+use entrada_store::{ScanRequest, Subject};
+use entrada_testkit::{Lcg, hub_readings, qr_of, start_hub};
+
+/// `entrada sync --db DB`, this crate's binary, with the test key.
+fn entrada_sync(db: &Path) -> std::process::Command {
+    entrada_testkit::entrada_sync_at(env!("CARGO_BIN_EXE_entrada"), db)
+}
 
 /// Makes `n` more readings at the door, in one go.
-fn scan_many(db: &Path, snapshot: &entrada_core::snapshot::Snapshot, from: usize, n: usize) {
+fn scan_many(db: &Path, snapshot: &entrada_domain::snapshot::Snapshot, from: usize, n: usize) {
     let mut store = Store::open(db).expect("door replica");
     let cps = [MAIN_ENTRANCE, HALL_IN, HALL_OUT, SWAG_DESK];
     for k in from..from + n {

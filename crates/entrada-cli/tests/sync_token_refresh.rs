@@ -8,8 +8,6 @@
 //! the device logs in once and carries on; when the hub refuses the credentials, one
 //! sync makes one refused request and one login attempt, no loop.
 
-mod sync_support;
-
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -17,11 +15,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use entrada_core::demo::{self, MAIN_ENTRANCE};
-use entrada_core::snapshot::Snapshot;
-use entrada_core::store::{ScanRequest, Subject};
-use entrada_core::sync::{Settings, SyncEngine, SyncError, SyncOptions};
-use entrada_core::{CheckpointId, EventId, Store};
+use entrada_demo::{self as demo, MAIN_ENTRANCE};
+use entrada_domain::snapshot::Snapshot;
+use entrada_domain::{CheckpointId, EventId};
+use entrada_store::Store;
+use entrada_store::{ScanRequest, Subject};
+use entrada_sync::{Settings, SyncEngine, SyncError, SyncOptions};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 
@@ -289,7 +288,7 @@ async fn tokens_are_renewed_before_expiry_and_a_revoked_one_costs_one_login() {
     };
     let options = SyncOptions {
         poll_interval: Duration::from_millis(250),
-        ..sync_support::options(Duration::from_secs(10))
+        ..entrada_testkit::options(Duration::from_secs(10))
     };
     let engine = SyncEngine::with_options(&door, Some(settings), options).expect("engine");
 
@@ -307,12 +306,12 @@ async fn tokens_are_renewed_before_expiry_and_a_revoked_one_costs_one_login() {
                 .await
         })
     };
-    let welcome = sync_support::welcome_at_main(&snapshot);
+    let welcome = entrada_testkit::welcome_at_main(&snapshot);
     let steady = Duration::from_secs(3 * TTL);
     let started = Instant::now();
     let mut scanned = 0;
     while started.elapsed() < steady {
-        let qr = sync_support::qr_of(&snapshot, welcome[scanned % welcome.len()]);
+        let qr = entrada_testkit::qr_of(&snapshot, welcome[scanned % welcome.len()]);
         scan(&door, &qr);
         scanned += 1;
         engine.nudge();

@@ -10,7 +10,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, Uri};
-use entrada_core::demo;
+use entrada_demo as demo;
 use rand::Rng;
 use serde_json::Value;
 
@@ -74,7 +74,7 @@ async fn serve(sink: Sink) -> u16 {
     port
 }
 
-fn scan(db: &Path, people: &[entrada_core::Attendance]) {
+fn scan(db: &Path, people: &[entrada_domain::Attendance]) {
     let mut cmd = entrada();
     cmd.args(["scan", "--checkpoint", demo::MAIN_ENTRANCE, "--db"])
         .arg(db);

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use entrada_core::demo;
+use entrada_demo as demo;
 use entrada_hub::HubConfig;
 
 #[tokio::main]

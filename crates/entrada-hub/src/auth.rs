@@ -29,7 +29,7 @@ pub fn sha256_hex(text: &str) -> String {
 }
 
 fn now() -> i64 {
-    entrada_core::time::now().timestamp()
+    entrada_domain::time::now().timestamp()
 }
 
 /// `POST /oauth/v2/token`.

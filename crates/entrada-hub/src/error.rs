@@ -26,7 +26,9 @@ pub enum HubError {
         source: std::io::Error,
     },
     #[error(transparent)]
-    Core(#[from] entrada_core::Error),
+    Core(#[from] entrada_store::Error),
+    #[error(transparent)]
+    Domain(#[from] entrada_domain::Error),
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
     #[error("server task failed: {0}")]

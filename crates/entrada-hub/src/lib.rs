@@ -11,7 +11,7 @@
 //! ```no_run
 //! # async fn demo() -> Result<(), entrada_hub::HubError> {
 //! let mut config = entrada_hub::HubConfig::new("/tmp/hub.db");
-//! config.snapshot = Some(entrada_core::demo::snapshot(50));
+//! config.snapshot = Some(entrada_demo::snapshot(50));
 //! let hub = entrada_hub::serve(config).await?;
 //! println!("{}", hub.url("/event"));
 //! hub.shutdown().await?;

@@ -1,6 +1,6 @@
 //! The Access API's response shapes, built from domain objects.
 
-use entrada_core::{Attendance, Attendee, Checkpoint, Event, ScanOutcome};
+use entrada_domain::{Attendance, Attendee, Checkpoint, Event, ScanOutcome};
 use serde_json::{Value, json};
 
 /// An attendee as `GET /attendee/<id>` returns it: always with `qr` and `qr_data`.

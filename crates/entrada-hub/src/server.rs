@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use entrada_core::snapshot::Snapshot;
+use entrada_domain::snapshot::Snapshot;
 use sha2::{Digest, Sha256};
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
@@ -16,7 +16,7 @@ use crate::routes;
 use crate::state::AppState;
 use crate::storage::HubStorage;
 use crate::storage::sqlite::SqliteStorage;
-use entrada_core::webhook::DispatchConfig;
+use entrada_webhook::DispatchConfig;
 
 /// Demo credentials used when none are given (printed at start; see `docs/hub.md`).
 pub const DEMO_CLIENT_ID: &str = "demo";
@@ -134,7 +134,7 @@ impl HubPhotos {
         let url = format!("{}/attendee/photo/{token}", self.base_url);
         let Some(current) = self.storage.attendee(attendee_id)? else {
             return Err(HubError::Storage(crate::storage::StorageError::Refused(
-                entrada_core::store::admin::Refusal::AttendeeNotFound,
+                entrada_store::admin::Refusal::AttendeeNotFound,
             )));
         };
         if current.photo.as_deref() != Some(url.as_str()) {

@@ -110,13 +110,13 @@ async fn every_fired_event_type_arrives_signed() {
         let (sig, body, json) = wait_for(&inbox, name, who).await;
         let sig = sig.unwrap_or_else(|| panic!("{name}: no signature header"));
         assert!(
-            entrada_core::webhook::verify_eventwo(&secret, &body, &sig).is_ok(),
+            entrada_webhook::verify_eventwo(&secret, &body, &sig).is_ok(),
             "{name}: bad signature"
         );
         // The PHP check of the documentation, spelled out: base64(HMAC-SHA256(secret, body)).
         assert_eq!(
             sig,
-            entrada_core::webhook::signature::eventwo_signature(&secret, &body)
+            entrada_webhook::signature::eventwo_signature(&secret, &body)
         );
         assert!(json["webhook_identifier"].is_string());
         assert_eq!(json["event"]["id"], EVENT, "{name}");
@@ -224,9 +224,7 @@ async fn uploaded_readings_fire_when_the_hub_fires_for_the_fleet() {
         .await;
     assert_eq!(s, StatusCode::OK);
     let (sig, body, json) = wait_for(&inbox, "checkpoint_reading_created", ALICE).await;
-    assert!(
-        entrada_core::webhook::verify_eventwo(&secret, &body, &sig.unwrap_or_default()).is_ok()
-    );
+    assert!(entrada_webhook::verify_eventwo(&secret, &body, &sig.unwrap_or_default()).is_ok());
     assert_eq!(json["reading_date"], "2026-11-22T10:00:00+01:00");
     h.stop().await;
 }

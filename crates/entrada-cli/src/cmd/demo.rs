@@ -1,7 +1,7 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result};
-use entrada_core::demo;
+use entrada_demo as demo;
 
 use crate::output;
 

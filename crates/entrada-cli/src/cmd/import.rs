@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result};
-use entrada_core::snapshot::Snapshot;
+use entrada_domain::snapshot::Snapshot;
 
 use crate::output;
 

@@ -4,7 +4,7 @@
 
 use std::path::PathBuf;
 
-use anyhow::{Result, anyhow};
+use anyhow::Result;
 
 use crate::output;
 
@@ -20,6 +20,6 @@ pub struct Args {
 
 pub fn run(args: Args) -> Result<()> {
     let store = super::open(&args.db)?;
-    entrada_app::kiosk::set_pin(&store, &args.pin).map_err(|e| anyhow!(e.message))?;
+    store.set_kiosk_pin(&args.pin)?;
     output::line(&serde_json::json!({ "kiosk_pin_set": true }))
 }

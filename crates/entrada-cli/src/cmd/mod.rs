@@ -18,7 +18,7 @@ pub mod webhooks;
 use std::path::Path;
 
 use anyhow::{Context, Result};
-use entrada_core::Store;
+use entrada_store::Store;
 
 /// Opens a replica with the path in the error message, the first thing a user checks.
 pub fn open(db: &Path) -> Result<Store> {

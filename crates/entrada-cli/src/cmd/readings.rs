@@ -2,7 +2,7 @@ use std::io::Write;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use entrada_core::store::ReadingFilter;
+use entrada_store::ReadingFilter;
 
 use crate::output;
 
@@ -58,7 +58,7 @@ pub fn run(args: Args) -> Result<()> {
                     r.reading_date.clone(),
                     r.sync_state.as_str().to_owned(),
                 ];
-                writeln!(out, "{}", entrada_core::csv::row(&fields))?;
+                writeln!(out, "{}", entrada_domain::csv::row(&fields))?;
             }
             out.flush()?;
         }

@@ -1,8 +1,9 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use entrada_core::store::{ScanRequest, Subject};
-use entrada_core::{CheckpointId, ScanOutcome, Store, time};
+use entrada_domain::{CheckpointId, ScanOutcome, time};
+use entrada_store::Store;
+use entrada_store::{ScanRequest, Subject};
 
 use crate::output;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
-use entrada_core::CheckpointId;
+use entrada_domain::CheckpointId;
 use entrada_scan::decode::IsolatedDecoder;
 use entrada_scan::source::{CameraConfig, CameraSource, list_cameras, load_luma};
 use entrada_scan::{FileDecoder, Scanner, ScannerConfig, ScannerEvent, SourceState};

@@ -8,7 +8,7 @@
 use std::path::PathBuf;
 
 use anyhow::{Context, Result, bail};
-use entrada_core::sync::{
+use entrada_sync::{
     ForcedMode, PhotoReport, SettingsUpdate, Summary, SyncEngine, SyncError, SyncOptions,
 };
 

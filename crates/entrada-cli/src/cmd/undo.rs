@@ -1,7 +1,7 @@
 use std::path::PathBuf;
 
 use anyhow::Result;
-use entrada_core::ReadingId;
+use entrada_domain::ReadingId;
 
 use crate::output;
 

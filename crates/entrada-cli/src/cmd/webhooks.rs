@@ -6,9 +6,10 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use clap::Subcommand;
-use entrada_core::secret::SecretBox;
-use entrada_core::webhook::{
-    self, DeliveryFilter, DispatchConfig, Dispatcher, RetrySchedule, Topic, schedule, signature,
+use entrada_secret::SecretBox;
+use entrada_webhook::{
+    self as webhook, DeliveryFilter, DispatchConfig, Dispatcher, RetrySchedule, Topic, schedule,
+    signature,
 };
 
 use crate::output;
@@ -190,7 +191,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .build()?)
 }
 
-fn conn(db: &Path) -> Result<entrada_core::Store> {
+fn conn(db: &Path) -> Result<entrada_store::Store> {
     super::open(db)
 }
 
@@ -282,7 +283,7 @@ pub fn run(args: Args) -> Result<()> {
             if let Some(value) = &set {
                 store.set_meta(webhook::FIRE_ON_DEVICE_KEY, value)?;
             }
-            let on = webhook::outbox::fires_on_device(store.connection())?;
+            let on = entrada_store::webhooks::fires_on_device(store.connection())?;
             output::line(&serde_json::json!({ "device_firing": if on { "on" } else { "off" } }))
         }
         Command::Verify {
@@ -309,7 +310,7 @@ pub fn run(args: Args) -> Result<()> {
                     &ts,
                     &sig,
                     &raw,
-                    entrada_core::time::now().timestamp(),
+                    entrada_domain::time::now().timestamp(),
                     tolerance,
                 )),
                 (None, None, None) => None,

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use entrada_core::CheckpointId;
+use entrada_domain::CheckpointId;
 
 use super::db;
 use crate::body::Fields;
@@ -38,7 +38,7 @@ pub async fn create(
         .map_err(|e| ApiError::Internal(format!("storage task: {e}")))?;
     let outcome = match outcome {
         Ok(o) => o,
-        Err(StorageError::Core(entrada_core::Error::NoSuchCheckpoint(_))) => {
+        Err(StorageError::Core(entrada_store::Error::NoSuchCheckpoint(_))) => {
             return Err(ApiError::not_found());
         }
         Err(e) => {

@@ -7,8 +7,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use entrada_core::store::admin::Refusal;
-use entrada_core::{Checkpoint, Direction, Event, ReadingConfirmation, Room, Tag};
+use entrada_domain::{Checkpoint, Direction, Event, ReadingConfirmation, Room, Tag};
+use entrada_store::admin::Refusal;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -77,9 +77,9 @@ pub async fn create_event(State(state): State<Shared>, bytes: Bytes) -> Result<R
     };
     let id = new_id(b.id)?;
     let mut extra = b.extra;
-    extra
-        .entry("created_at")
-        .or_insert_with(|| Value::String(entrada_core::time::format(&entrada_core::time::now())));
+    extra.entry("created_at").or_insert_with(|| {
+        Value::String(entrada_domain::time::format(&entrada_domain::time::now()))
+    });
     let event = Event {
         id: id.as_str().into(),
         name,
@@ -243,7 +243,7 @@ pub async fn create_checkpoint(
     let mut cp = Checkpoint {
         id: id.as_str().into(),
         name: String::new(),
-        created_at: Some(entrada_core::time::format(&entrada_core::time::now())),
+        created_at: Some(entrada_domain::time::format(&entrada_domain::time::now())),
         tags: Vec::new(),
         excluded_tags: Vec::new(),
         active: true,

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use entrada_core::store::admin::Refusal;
+use entrada_store::admin::Refusal;
 use serde_json::Value;
 
 use super::db;

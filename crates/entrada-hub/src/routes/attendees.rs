@@ -5,8 +5,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
-use entrada_core::Attendee;
-use entrada_core::store::admin::Refusal;
+use entrada_domain::Attendee;
+use entrada_store::admin::Refusal;
 use serde_json::Value;
 
 use super::db;
@@ -137,7 +137,7 @@ pub async fn create(State(state): State<Shared>, fields: Fields) -> Result<Respo
         qr: Some(format!("{}/attendee/{id}/qr", state.base_url)),
         photo,
         tags: Vec::new(),
-        created_at: Some(entrada_core::time::format(&entrada_core::time::now())),
+        created_at: Some(entrada_domain::time::format(&entrada_domain::time::now())),
         extra: Default::default(),
     };
     let a = attendee.clone();

@@ -11,7 +11,7 @@ use crate::state::Shared;
 
 /// "Returns all the events with active hosting": those whose `validity_date` has not passed.
 pub async fn list(State(state): State<Shared>) -> Result<Json<Vec<Value>>, ApiError> {
-    let now = entrada_core::time::now();
+    let now = entrada_domain::time::now();
     let events = db(&state, |s| s.events()).await?;
     Ok(Json(
         events

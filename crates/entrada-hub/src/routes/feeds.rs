@@ -4,8 +4,8 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use bytes::Bytes;
-use entrada_core::store::UploadedReading;
-use entrada_core::store::admin::Refusal;
+use entrada_domain::wire::UploadedReading;
+use entrada_store::admin::Refusal;
 use serde::Deserialize;
 use serde_json::json;
 

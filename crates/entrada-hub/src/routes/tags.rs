@@ -4,8 +4,8 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use entrada_core::Tag;
-use entrada_core::store::admin::Refusal;
+use entrada_domain::Tag;
+use entrada_store::admin::Refusal;
 
 use crate::body::Fields;
 use crate::error::ApiError;
@@ -53,7 +53,7 @@ pub async fn create(State(state): State<Shared>, fields: Fields) -> Result<Respo
     let tag = Tag {
         id: uuid::Uuid::new_v4().to_string().into(),
         name: name.to_owned(),
-        created_at: Some(entrada_core::time::format(&entrada_core::time::now())),
+        created_at: Some(entrada_domain::time::format(&entrada_domain::time::now())),
     };
     let t = tag.clone();
     run(&state, move |s| s.create_tag(t)).await?;

@@ -1,7 +1,7 @@
 //! Webhook subscription management, an extension (the upstream does this in its admin
 //! interface): URL, event types, enabled flag, and a secret generated at creation and shown
 //! only in that answer. Subscriptions, the durable outbox, signing
-//! (`x-eventwo-access-signature`) and delivery are `entrada_core::webhook`'s; the hub runs
+//! (`x-eventwo-access-signature`) and delivery are `entrada_webhook`'s; the hub runs
 //! its dispatcher in the background.
 
 use axum::Json;
@@ -9,7 +9,7 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
-use entrada_core::webhook::{self, Delivery, Subscription, Topic};
+use entrada_webhook::{Delivery, Subscription, Topic};
 use serde::Deserialize;
 use serde_json::json;
 
@@ -49,7 +49,7 @@ pub async fn create(State(state): State<Shared>, bytes: Bytes) -> Result<Respons
             }
         }
     }
-    if let Err(e) = webhook::outbox::validate_url(&b.url) {
+    if let Err(e) = entrada_store::webhooks::validate_url(&b.url) {
         return Err(ApiError::field("url", "invalid", Some(&e.to_string())));
     }
     let url = b.url.clone();

@@ -7,19 +7,20 @@
 
 pub mod sqlite;
 
-use entrada_core::snapshot::Snapshot;
-use entrada_core::store::admin::Refusal;
-use entrada_core::store::{ImportReport, IngestResult, UploadedReading};
-use entrada_core::webhook::{CreatedSubscription, Delivery, Subscription, Topic};
-use entrada_core::{
+use entrada_domain::snapshot::Snapshot;
+use entrada_domain::wire::{IngestResult, UploadedReading};
+use entrada_domain::{
     Attendance, Attendee, Checkpoint, CheckpointId, Event, EventId, Room, ScanOutcome, Tag,
 };
+use entrada_store::ImportReport;
+use entrada_store::admin::Refusal;
+use entrada_webhook::{CreatedSubscription, Delivery, Subscription, Topic};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
     #[error(transparent)]
-    Core(#[from] entrada_core::Error),
+    Core(#[from] entrada_store::Error),
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
     #[error("json error: {0}")]
@@ -27,7 +28,7 @@ pub enum StorageError {
     #[error("i/o error: {0}")]
     Io(#[from] std::io::Error),
     #[error("webhooks: {0}")]
-    Webhook(#[from] entrada_core::webhook::Error),
+    Webhook(#[from] entrada_webhook::Error),
     #[error("refused: {0:?}")]
     Refused(Refusal),
     #[error("batch failed: {0}")]
@@ -38,7 +39,7 @@ pub enum StorageError {
 
 pub type StorageResult<T> = Result<T, StorageError>;
 
-/// Lifts a core [`entrada_core::store::admin::Outcome`] into a storage result.
+/// Lifts a core [`entrada_store::admin::Outcome`] into a storage result.
 pub(crate) fn refused<T>(outcome: Result<T, Refusal>) -> StorageResult<T> {
     outcome.map_err(StorageError::Refused)
 }
@@ -217,7 +218,7 @@ pub trait HubStorage: Send + Sync + 'static {
         readings: Vec<UploadedReading>,
     ) -> StorageResult<Vec<IngestResult>>;
 
-    // Webhook subscriptions (`entrada_core::webhook` keeps them and their outbox).
+    // Webhook subscriptions (`entrada_webhook` keeps them and their outbox).
     fn webhooks(&self) -> StorageResult<Vec<Subscription>>;
     fn webhook(&self, id: &str) -> StorageResult<Option<Subscription>>;
     /// Creates a subscription; the answer carries the secret, shown this once.

@@ -3,7 +3,7 @@
 
 #![allow(dead_code)]
 
-use entrada_core::snapshot::Snapshot;
+use entrada_domain::snapshot::Snapshot;
 use entrada_hub::{HubConfig, RunningHub};
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};

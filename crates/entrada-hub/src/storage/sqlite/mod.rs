@@ -8,18 +8,21 @@ mod schema;
 
 use std::path::{Path, PathBuf};
 
-use entrada_core::snapshot::Snapshot;
-use entrada_core::store::admin::{self, Refusal};
-use entrada_core::store::{ImportReport, IngestResult, IngestStatus, UploadedReading};
-use entrada_core::{
+use entrada_domain::snapshot::Snapshot;
+use entrada_domain::wire::{IngestResult, IngestStatus, UploadedReading};
+use entrada_domain::{
     Attendance, Attendee, AttendeeId, Checkpoint, CheckpointId, DeviceId, Event, EventId,
-    ReadingKind, Room, ScanOutcome, Store, Tag,
+    ReadingKind, Room, ScanOutcome, Tag,
 };
+use entrada_store::ImportReport;
+use entrada_store::Store;
+use entrada_store::admin::{self, Refusal};
 use rusqlite::{OptionalExtension, params};
 
-use entrada_core::secret::SecretBox;
-use entrada_core::webhook::{
-    self, CreatedSubscription, Delivery, DispatchConfig, Dispatcher, Subscription, Topic,
+use entrada_secret::SecretBox;
+use entrada_store::webhooks;
+use entrada_webhook::{
+    CreatedSubscription, Delivery, DispatchConfig, Dispatcher, Subscription, Topic,
 };
 
 use super::{
@@ -149,7 +152,7 @@ impl HubStorage for SqliteStorage {
     fn store_token(&self, token: &TokenRecord) -> StorageResult<()> {
         let t = token.clone();
         self.tx(move |tx| {
-            let now = entrada_core::time::now().timestamp();
+            let now = entrada_domain::time::now().timestamp();
             tx.execute("DELETE FROM hub_tokens WHERE expires_at < ?1", [now])?;
             tx.execute(
                 "INSERT INTO hub_tokens(hash, client_id, scope, expires_at) VALUES (?1, ?2, ?3, ?4)",
@@ -551,7 +554,7 @@ impl HubStorage for SqliteStorage {
                         && r.accepted
                         && r.kind != ReadingKind::Undo;
                     if new_fact {
-                        webhook::reading_created(&tx, &r.id)?;
+                        webhooks::reading_created(&tx, &r.id)?;
                     }
                 }
                 tx.commit()?;
@@ -562,14 +565,14 @@ impl HubStorage for SqliteStorage {
 
     fn webhooks(&self) -> StorageResult<Vec<Subscription>> {
         self.pool
-            .read(|s| Ok(webhook::subscriptions(s.connection())?))
+            .read(|s| Ok(webhooks::subscriptions(s.connection())?))
     }
 
     fn webhook(&self, id: &str) -> StorageResult<Option<Subscription>> {
         self.pool
-            .read(|s| match webhook::subscription(s.connection(), id) {
+            .read(|s| match webhooks::subscription(s.connection(), id) {
                 Ok(sub) => Ok(Some(sub)),
-                Err(webhook::Error::NoSuchSubscription(_)) => Ok(None),
+                Err(entrada_store::Error::NoSuchSubscription(_)) => Ok(None),
                 Err(e) => Err(e.into()),
             })
     }
@@ -577,7 +580,7 @@ impl HubStorage for SqliteStorage {
     fn create_webhook(&self, url: &str, topics: Vec<Topic>) -> StorageResult<CreatedSubscription> {
         let (url, secrets) = (url.to_owned(), self.secrets.clone());
         self.pool.write(move |store| {
-            Ok(webhook::add_subscription(
+            Ok(webhooks::add_subscription(
                 store.connection(),
                 &secrets,
                 &url,
@@ -589,9 +592,9 @@ impl HubStorage for SqliteStorage {
     fn delete_webhook(&self, id: &str) -> StorageResult<bool> {
         let id = id.to_owned();
         self.pool.write(
-            move |store| match webhook::remove_subscription(store.connection(), &id) {
+            move |store| match webhooks::remove_subscription(store.connection(), &id) {
                 Ok(()) => Ok(true),
-                Err(webhook::Error::NoSuchSubscription(_)) => Ok(false),
+                Err(entrada_store::Error::NoSuchSubscription(_)) => Ok(false),
                 Err(e) => Err(e.into()),
             },
         )
@@ -599,22 +602,22 @@ impl HubStorage for SqliteStorage {
 
     fn set_webhook_enabled(&self, id: &str, enabled: bool) -> StorageResult<bool> {
         let id = id.to_owned();
-        self.pool.write(
-            move |store| match webhook::set_enabled(store.connection(), &id, enabled) {
+        self.pool.write(move |store| {
+            match webhooks::set_enabled(store.connection(), &id, enabled) {
                 Ok(_) => Ok(true),
-                Err(webhook::Error::NoSuchSubscription(_)) => Ok(false),
+                Err(entrada_store::Error::NoSuchSubscription(_)) => Ok(false),
                 Err(e) => Err(e.into()),
-            },
-        )
+            }
+        })
     }
 
     fn deliveries(&self, id: &str, limit: u32) -> StorageResult<Vec<Delivery>> {
         self.pool.read(|s| {
-            let filter = webhook::DeliveryFilter {
+            let filter = webhooks::DeliveryFilter {
                 subscription: Some(id),
                 ..Default::default()
             };
-            let mut all = webhook::deliveries(s.connection(), &filter)?;
+            let mut all = webhooks::deliveries(s.connection(), &filter)?;
             all.truncate(limit as usize);
             Ok(all)
         })

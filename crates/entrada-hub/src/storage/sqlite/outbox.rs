@@ -1,11 +1,12 @@
-//! The hub's webhook events, queued with `entrada_core::webhook::enqueue` inside the
+//! The hub's webhook events, queued with `entrada_webhook::enqueue` inside the
 //! caller's transaction, so a change and the webhook reporting it commit together.
 //! Readings fire from the core's scan path (`Store::scan_many`); uploaded readings are
 //! fired by the device that made them (see `docs/hub.md`).
 
-use entrada_core::store::admin;
-use entrada_core::webhook::{self, Topic, payload};
-use entrada_core::{Attendee, Event};
+use entrada_domain::webhook::{Topic, payload};
+use entrada_domain::{Attendee, Event};
+use entrada_store::admin;
+use entrada_store::webhooks;
 use rusqlite::Connection;
 
 use crate::storage::StorageResult;
@@ -24,7 +25,7 @@ pub(super) fn fire_attendance(
     ) else {
         return Ok(());
     };
-    webhook::enqueue(conn, topic, &payload::attendance(&att, &e))?;
+    webhooks::enqueue(conn, topic, &payload::attendance(&att, &e))?;
     Ok(())
 }
 
@@ -46,7 +47,7 @@ pub(super) fn fire_removed(
     let Some(e): Option<Event> = admin::load_event(conn, event)? else {
         return Ok(());
     };
-    webhook::enqueue(
+    webhooks::enqueue(
         conn,
         Topic::AttendeeRemovedFromEvent,
         &payload::attendee_removed(attendee, &e),

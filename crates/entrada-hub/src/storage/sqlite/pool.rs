@@ -6,8 +6,9 @@ use std::sync::Mutex;
 use std::sync::mpsc::{Receiver, SyncSender, TryRecvError, sync_channel};
 
 use chrono::Timelike;
-use entrada_core::store::{ScanRequest, Subject};
-use entrada_core::{AttendeeId, CheckpointId, ScanOutcome, Store};
+use entrada_domain::{AttendeeId, CheckpointId, ScanOutcome};
+use entrada_store::Store;
+use entrada_store::{ScanRequest, Subject};
 
 use crate::storage::{StorageError, StorageResult};
 
@@ -150,7 +151,7 @@ fn writer_loop(mut store: Store, rx: Receiver<Job>) {
 /// after the commit.
 fn run_batch(store: &mut Store, batch: Vec<Access>) {
     // The Access API's date format has whole seconds; ties are ordered by the reading id.
-    let now = entrada_core::time::now().fixed_offset();
+    let now = entrada_domain::time::now().fixed_offset();
     let at = now.with_nanosecond(0).unwrap_or(now);
     let requests: Vec<ScanRequest<'_>> = batch
         .iter()

@@ -1,7 +1,7 @@
 //! The hub-only schema, applied after `Store::open` has brought the core replica schema
 //! forward. Versioned by its own `meta` key so it evolves independently of the devices'.
 
-use entrada_core::Store;
+use entrada_store::Store;
 
 use crate::storage::StorageResult;
 

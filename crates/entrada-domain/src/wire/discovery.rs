@@ -1,0 +1,38 @@
+//! Discovery: the token answer and what a hub says it can do.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Deserialize)]
+pub struct TokenAnswer {
+    pub access_token: String,
+    #[serde(default)]
+    pub expires_in: Option<u64>,
+}
+
+/// `GET /capabilities`; the default (no extensions) is what a plain Access API gets.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Capabilities {
+    #[serde(default)]
+    pub api: Option<String>,
+    #[serde(default)]
+    pub version: Option<u32>,
+    #[serde(default)]
+    pub extensions: Vec<String>,
+    /// Absent on hubs that predate it: they serve the protocol's original page sizes.
+    #[serde(default)]
+    pub limits: Limits,
+}
+
+/// Page sizes a hub advertises beyond the protocol's defaults.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    /// The largest change-feed `limit` served.
+    #[serde(default)]
+    pub changes: Option<u32>,
+}
+
+impl Capabilities {
+    pub fn has(&self, extension: &str) -> bool {
+        self.extensions.iter().any(|e| e == extension)
+    }
+}
