@@ -14,8 +14,8 @@ use subtle::ConstantTimeEq;
 
 use crate::body::Fields;
 use crate::error::ApiError;
-use crate::routes::db;
 use crate::state::Shared;
+use crate::state::db;
 use crate::storage::TokenRecord;
 
 pub const ADMIN_SCOPE: &str = "event_admin";

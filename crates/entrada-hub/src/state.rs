@@ -4,7 +4,8 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::storage::HubStorage;
+use crate::error::ApiError;
+use crate::storage::{HubStorage, StorageResult};
 
 pub struct AppState {
     pub storage: Arc<dyn HubStorage>,
@@ -19,3 +20,15 @@ pub struct AppState {
 }
 
 pub type Shared = Arc<AppState>;
+
+/// Runs a blocking storage call off the async workers.
+pub(crate) async fn db<T: Send + 'static>(
+    state: &Shared,
+    f: impl FnOnce(&dyn HubStorage) -> StorageResult<T> + Send + 'static,
+) -> Result<T, ApiError> {
+    let storage = state.storage.clone();
+    tokio::task::spawn_blocking(move || f(storage.as_ref()))
+        .await
+        .map_err(|e| ApiError::Internal(format!("storage task: {e}")))?
+        .map_err(ApiError::from)
+}

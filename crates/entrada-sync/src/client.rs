@@ -335,7 +335,7 @@ impl Client {
     pub async fn upload(
         &self,
         event: &str,
-        request: &UploadRequest<'_>,
+        request: &UploadRequest,
     ) -> Result<UploadAnswer, SyncError> {
         let url = self.url(&["event", event, "readings"])?;
         let body = serde_json::to_vec(request)

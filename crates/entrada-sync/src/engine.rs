@@ -31,6 +31,7 @@ use crate::push;
 use crate::settings::{KEY_LAST_SUCCESS, Settings, SettingsUpdate};
 use entrada_domain::time;
 use entrada_domain::wire::Capabilities;
+use entrada_domain::wire::extension;
 use entrada_secret::SecretBox;
 use entrada_store::Store;
 
@@ -425,7 +426,7 @@ impl SyncEngine {
     async fn cycle_inner(&self, cycle: Cycle) -> Result<Summary, SyncError> {
         let inner = &self.inner;
         let caps = self.capabilities().await?;
-        let hub = caps.has("readings_upload") && caps.has("changes");
+        let hub = caps.has(extension::READINGS_UPLOAD) && caps.has(extension::CHANGES);
         let kind = if hub {
             UpstreamKind::Hub
         } else {
@@ -466,7 +467,7 @@ impl SyncEngine {
         if summary.pulled > 0 {
             inner.photos.attendees_changed();
         }
-        if caps.has("readings_feed") {
+        if caps.has(extension::READINGS_FEED) {
             let remote = pull::pull_readings(&inner.client, &inner.db, event).await?;
             summary.remote_readings = remote;
             summary.pulled += remote;

@@ -65,8 +65,8 @@ pub(crate) async fn push_to_hub(client: &Client, db: &Db) -> Result<PushReport, 
             let group = &pending[start..end];
             let request = UploadRequest {
                 device: DeviceRef {
-                    id: device.id.as_str(),
-                    name: &first.device_name,
+                    id: device.id.to_string(),
+                    name: Some(first.device_name.clone()),
                 },
                 readings: group.iter().map(uploaded).collect(),
             };

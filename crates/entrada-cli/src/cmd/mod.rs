@@ -1,10 +1,11 @@
-//! One module per subcommand; each parses its flags and calls into the core.
+//! One module per subcommand; each parses its flags and calls into the library crates.
 
 pub mod cameras;
 pub mod decode;
 pub mod demo;
 pub mod hub;
 pub mod import;
+mod judge;
 pub mod kiosk_pin;
 pub mod occupancy;
 pub mod readings;

@@ -1,11 +1,12 @@
+//! `entrada scan`: judge badge payloads given on the command line, read from image files,
+//! or seen by a camera.
+
 use std::path::PathBuf;
 
 use anyhow::Result;
-use entrada_domain::{CheckpointId, ScanOutcome, time};
-use entrada_store::Store;
-use entrada_store::{ScanRequest, Subject};
+use entrada_domain::CheckpointId;
 
-use crate::output;
+use super::judge::judge_and_print;
 
 #[derive(clap::Args)]
 pub struct Args {
@@ -32,31 +33,6 @@ pub struct Args {
     /// Device name recorded on the reading (default: the replica's device name).
     #[arg(long)]
     device: Option<String>,
-}
-
-/// Judges one payload and prints the verdict line; shared with every scan source.
-pub fn judge_and_print(
-    store: &mut Store,
-    checkpoint: &CheckpointId,
-    payload: &[u8],
-    at: Option<&str>,
-    device: Option<&str>,
-) -> Result<ScanOutcome> {
-    let at = at.map(time::parse).transpose()?;
-    let outcome = store.scan(&ScanRequest {
-        checkpoint,
-        subject: Subject::Payload(payload),
-        at,
-        device_name: device,
-    })?;
-    output::line(&serde_json::json!({
-        "verdict": outcome.verdict,
-        "accepted": outcome.accepted,
-        "reading_id": outcome.reading_id,
-        "attendee_id": outcome.attendee_id,
-        "message": outcome.message,
-    }))?;
-    Ok(outcome)
 }
 
 pub fn run(args: Args) -> Result<()> {

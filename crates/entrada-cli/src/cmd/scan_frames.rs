@@ -1,5 +1,5 @@
 //! The image and camera modes of `entrada scan`: decoded payload bytes go through the very
-//! same core call as `--qr` ([`super::scan::judge_and_print`]).
+//! same core call as `--qr` ([`super::judge::judge_and_print`]).
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -11,7 +11,7 @@ use entrada_scan::decode::IsolatedDecoder;
 use entrada_scan::source::{CameraConfig, CameraSource, list_cameras, load_luma};
 use entrada_scan::{FileDecoder, Scanner, ScannerConfig, ScannerEvent, SourceState};
 
-use super::scan::judge_and_print;
+use super::judge::judge_and_print;
 use crate::output;
 
 /// Options shared by the frame-based modes.

@@ -51,7 +51,7 @@ pub enum EntityChange {
 /// One raw change-feed entry. `data` stays unparsed text until [`RawChange::typed`] reads
 /// it straight into its entity (no `serde_json::Value` in between, which cost as much as
 /// the rest of the parse), and an entry that does not parse is skipped, not the page.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct RawChange {
     pub seq: Option<i64>,
     pub entity: String,
@@ -88,7 +88,7 @@ impl RawChange {
 }
 
 /// A cursor travels as a string (the doc's `"next": "42"`), but accept a number too.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(untagged)]
 pub enum Cursor {
     Text(String),
@@ -104,7 +104,8 @@ impl Cursor {
     }
 }
 
-#[derive(Debug, Deserialize)]
+/// `GET /event/<id>/changes`: the hub serves it, devices read it.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ChangesPage {
     pub changes: Vec<RawChange>,
     pub next: Option<Cursor>,

@@ -36,3 +36,12 @@ impl Capabilities {
         self.extensions.iter().any(|e| e == extension)
     }
 }
+
+/// The names a hub lists in `extensions`, one per feature of `docs/sync-protocol.md`.
+pub mod extension {
+    pub const CHANGES: &str = "changes";
+    pub const READINGS_FEED: &str = "readings_feed";
+    pub const READINGS_UPLOAD: &str = "readings_upload";
+    pub const ADMIN: &str = "admin";
+    pub const WEBHOOKS: &str = "webhooks";
+}

@@ -11,7 +11,7 @@ mod discovery;
 mod readings;
 
 pub use changes::{ChangesPage, Cursor, EntityChange, EntityKind, RawChange};
-pub use discovery::{Capabilities, Limits, TokenAnswer};
+pub use discovery::{Capabilities, Limits, TokenAnswer, extension};
 pub use readings::{
     AccessAnswer, DeviceRef, IngestResult, IngestStatus, ReadingsPage, RemoteReading, UploadAnswer,
     UploadRequest, UploadedReading,

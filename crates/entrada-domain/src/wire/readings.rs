@@ -76,7 +76,8 @@ fn scan_kind() -> ReadingKind {
     ReadingKind::Scan
 }
 
-#[derive(Debug, Deserialize)]
+/// `GET /event/<id>/readings`: the hub serves it, devices read it.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct ReadingsPage {
     pub readings: Vec<RemoteReading>,
     pub next: Option<Cursor>,
@@ -84,20 +85,22 @@ pub struct ReadingsPage {
     pub more: bool,
 }
 
-#[derive(Debug, Serialize)]
-pub struct DeviceRef<'a> {
-    pub id: &'a str,
-    pub name: &'a str,
+/// The uploading device of a readings batch.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct DeviceRef {
+    pub id: String,
+    #[serde(default)]
+    pub name: Option<String>,
 }
 
 /// `POST /event/<id>/readings` body.
-#[derive(Debug, Serialize)]
-pub struct UploadRequest<'a> {
-    pub device: DeviceRef<'a>,
+#[derive(Debug, Serialize, Deserialize)]
+pub struct UploadRequest {
+    pub device: DeviceRef,
     pub readings: Vec<UploadedReading>,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Serialize, Deserialize)]
 pub struct UploadAnswer {
     pub results: Vec<IngestResult>,
 }

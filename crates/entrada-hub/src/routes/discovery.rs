@@ -5,27 +5,29 @@ use axum::Json;
 use axum::extract::State;
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
-use serde_json::{Value, json};
+use entrada_domain::wire::{Capabilities, Limits, extension};
 
 use crate::state::Shared;
 
 pub const EXTENSIONS: &[&str] = &[
-    "changes",
-    "readings_feed",
-    "readings_upload",
-    "admin",
-    "webhooks",
+    extension::CHANGES,
+    extension::READINGS_FEED,
+    extension::READINGS_UPLOAD,
+    extension::ADMIN,
+    extension::WEBHOOKS,
 ];
 
 /// `limits.changes`: the largest change-feed page this hub serves; devices that know it
 /// ask for large pages on a first pull (`docs/sync-protocol.md`).
-pub async fn capabilities() -> Json<Value> {
-    Json(json!({
-        "api": "entrada-hub",
-        "version": 1,
-        "extensions": EXTENSIONS,
-        "limits": {"changes": super::feeds::MAX_CHANGES_LIMIT},
-    }))
+pub async fn capabilities() -> Json<Capabilities> {
+    Json(Capabilities {
+        api: Some("entrada-hub".to_owned()),
+        version: Some(1),
+        extensions: EXTENSIONS.iter().map(|e| (*e).to_owned()).collect(),
+        limits: Limits {
+            changes: Some(super::feeds::MAX_CHANGES_LIMIT),
+        },
+    })
 }
 
 pub async fn openapi(State(state): State<Shared>) -> Response {

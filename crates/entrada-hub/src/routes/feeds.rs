@@ -4,16 +4,14 @@
 use axum::Json;
 use axum::extract::{Path, RawQuery, State};
 use bytes::Bytes;
-use entrada_domain::wire::UploadedReading;
+use entrada_domain::wire::{ChangesPage, ReadingsPage, UploadAnswer, UploadRequest};
 use entrada_store::admin::Refusal;
-use serde::Deserialize;
-use serde_json::json;
 
 use super::db;
 use crate::body;
 use crate::error::ApiError;
 use crate::state::Shared;
-use crate::storage::{ChangePage, DeviceRef, ReadingPage, StorageError};
+use crate::storage::StorageError;
 
 pub const MAX_UPLOAD: usize = 1000;
 const DEFAULT_LIMIT: u32 = 1000;
@@ -53,7 +51,7 @@ pub async fn changes(
     State(state): State<Shared>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<ChangePage>, ApiError> {
+) -> Result<Json<ChangesPage>, ApiError> {
     let (since, limit) = page(raw.as_deref(), MAX_CHANGES_LIMIT)?;
     db(&state, move |s| {
         if s.event(&id)?.is_none() {
@@ -70,7 +68,7 @@ pub async fn readings(
     State(state): State<Shared>,
     Path(id): Path<String>,
     RawQuery(raw): RawQuery,
-) -> Result<Json<ReadingPage>, ApiError> {
+) -> Result<Json<ReadingsPage>, ApiError> {
     let (since, limit) = page(raw.as_deref(), MAX_READINGS_LIMIT)?;
     db(&state, move |s| {
         if s.event(&id)?.is_none() {
@@ -83,18 +81,12 @@ pub async fn readings(
     .ok_or_else(ApiError::not_found)
 }
 
-#[derive(Deserialize)]
-struct Upload {
-    device: DeviceRef,
-    readings: Vec<UploadedReading>,
-}
-
 pub async fn upload(
     State(state): State<Shared>,
     Path(id): Path<String>,
     bytes: Bytes,
-) -> Result<Json<serde_json::Value>, ApiError> {
-    let up: Upload = body::json(&bytes)?;
+) -> Result<Json<UploadAnswer>, ApiError> {
+    let up: UploadRequest = body::json(&bytes)?;
     if up.readings.len() > MAX_UPLOAD {
         return Err(ApiError::field(
             "readings",
@@ -110,7 +102,7 @@ pub async fn upload(
         .await
         .map_err(|e| ApiError::Internal(format!("storage task: {e}")))?;
     match result {
-        Ok(results) => Ok(Json(json!({ "results": results }))),
+        Ok(results) => Ok(Json(UploadAnswer { results })),
         Err(StorageError::Refused(Refusal::EventNotFound)) => Err(ApiError::not_found()),
         Err(e) => Err(e.into()),
     }

@@ -20,22 +20,10 @@ use axum::routing::{get, post, put};
 use crate::auth;
 use crate::error::ApiError;
 use crate::state::Shared;
-use crate::storage::{HubStorage, StorageResult};
+pub(crate) use crate::state::db;
 
 /// Largest request body: a 4 MB photo plus the other multipart fields and encoding overhead.
 pub const MAX_BODY: usize = 6 * 1024 * 1024;
-
-/// Runs a blocking storage call off the async workers.
-pub(crate) async fn db<T: Send + 'static>(
-    state: &Shared,
-    f: impl FnOnce(&dyn HubStorage) -> StorageResult<T> + Send + 'static,
-) -> Result<T, ApiError> {
-    let storage = state.storage.clone();
-    tokio::task::spawn_blocking(move || f(storage.as_ref()))
-        .await
-        .map_err(|e| ApiError::Internal(format!("storage task: {e}")))?
-        .map_err(ApiError::from)
-}
 
 async fn not_found() -> ApiError {
     ApiError::not_found()

@@ -8,14 +8,14 @@
 pub mod sqlite;
 
 use entrada_domain::snapshot::Snapshot;
-use entrada_domain::wire::{IngestResult, UploadedReading};
+use entrada_domain::wire::{ChangesPage, DeviceRef, IngestResult, ReadingsPage, UploadedReading};
 use entrada_domain::{
     Attendance, Attendee, Checkpoint, CheckpointId, Event, EventId, Room, ScanOutcome, Tag,
 };
 use entrada_store::ImportReport;
 use entrada_store::admin::Refusal;
 use entrada_webhook::{CreatedSubscription, Delivery, Subscription, Topic};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {
@@ -91,55 +91,6 @@ pub struct RoomState {
     pub occupancy: u32,
 }
 
-/// One entry of the compacted change feed. `data` is the stored canonical JSON, passed
-/// through as it is: rebuilding each entity per page was most of a first pull's cost.
-#[derive(Debug, Clone, Serialize)]
-pub struct Change {
-    pub seq: i64,
-    pub entity: String,
-    pub op: String,
-    pub id: String,
-    pub data: Option<Box<serde_json::value::RawValue>>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ChangePage {
-    pub changes: Vec<Change>,
-    pub next: String,
-    pub more: bool,
-    pub remaining: u64,
-}
-
-/// One reading of the readings feed (see `docs/sync-protocol.md`).
-#[derive(Debug, Clone, Serialize)]
-pub struct FeedReading {
-    pub id: String,
-    pub attendee_id: Option<String>,
-    pub checkpoint_id: String,
-    pub reading_date: String,
-    pub device: String,
-    pub device_id: String,
-    pub kind: String,
-    pub undoes: Option<String>,
-    pub conflict: bool,
-    pub hub_verdict: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct ReadingPage {
-    pub readings: Vec<FeedReading>,
-    pub next: String,
-    pub more: bool,
-}
-
-/// The uploading device of a readings batch.
-#[derive(Debug, Clone, Deserialize, Serialize)]
-pub struct DeviceRef {
-    pub id: String,
-    #[serde(default)]
-    pub name: Option<String>,
-}
-
 /// Everything the hub keeps. One implementation per database engine.
 pub trait HubStorage: Send + Sync + 'static {
     // OAuth2 clients and tokens.
@@ -209,8 +160,8 @@ pub trait HubStorage: Send + Sync + 'static {
     ) -> StorageResult<Option<(Attendee, Checkpoint, Event)>>;
 
     // Sync extensions.
-    fn changes(&self, event: &str, since: i64, limit: u32) -> StorageResult<ChangePage>;
-    fn readings(&self, event: &str, since: i64, limit: u32) -> StorageResult<ReadingPage>;
+    fn changes(&self, event: &str, since: i64, limit: u32) -> StorageResult<ChangesPage>;
+    fn readings(&self, event: &str, since: i64, limit: u32) -> StorageResult<ReadingsPage>;
     fn upload(
         &self,
         event: &str,

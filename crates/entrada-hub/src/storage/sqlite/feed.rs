@@ -3,7 +3,10 @@
 use rusqlite::{Connection, params};
 use serde_json::value::RawValue;
 
-use crate::storage::{Change, ChangePage, FeedReading, ReadingPage, StorageResult};
+use entrada_domain::wire::{ChangesPage, Cursor, RawChange, ReadingsPage, RemoteReading};
+use entrada_domain::{AttendeeId, CheckpointId, DeviceId, ReadingId, ReadingKind, Verdict};
+
+use crate::storage::{StorageError, StorageResult};
 
 /// One page of the feed in one statement: each entry's current state comes straight from
 /// its row's canonical `raw` JSON. An attendance entry nests the attendee's current record
@@ -38,7 +41,7 @@ pub(super) fn changes(
     event: &str,
     since: i64,
     limit: u32,
-) -> StorageResult<ChangePage> {
+) -> StorageResult<ChangesPage> {
     conn.pragma_update(None, "mmap_size", FEED_MMAP_BYTES)?;
     let mut stmt = conn.prepare_cached(PAGE_SQL)?;
     let mut rows = stmt.query(params![event, since, i64::from(limit) + 1])?;
@@ -53,8 +56,8 @@ pub(super) fn changes(
         let data = data.map(RawValue::from_string).transpose()?;
         // An upsert whose row vanished meanwhile is reported as what it now is: gone.
         let op = if data.is_some() { "upsert" } else { "delete" };
-        changes.push(Change {
-            seq: row.get(0)?,
+        changes.push(RawChange {
+            seq: Some(row.get(0)?),
             entity: row.get(1)?,
             id: row.get(2)?,
             op: op.to_owned(),
@@ -62,15 +65,15 @@ pub(super) fn changes(
         });
     }
     drop(rows);
-    let last = changes.last().map(|c| c.seq).unwrap_or(since);
+    let last = changes.last().and_then(|c| c.seq).unwrap_or(since);
     let remaining: i64 = conn
         .prepare_cached("SELECT count(*) FROM hub_changes WHERE seq > ?2 AND scope IN (?1, '')")?
         .query_row(params![event, last], |r| r.get(0))?;
-    Ok(ChangePage {
+    Ok(ChangesPage {
         changes,
-        next: last.to_string(),
+        next: Some(Cursor::Text(last.to_string())),
         more,
-        remaining: remaining.max(0) as u64,
+        remaining: Some(u64::try_from(remaining).unwrap_or(0)),
     })
 }
 
@@ -79,7 +82,7 @@ pub(super) fn readings(
     event: &str,
     since: i64,
     limit: u32,
-) -> StorageResult<ReadingPage> {
+) -> StorageResult<ReadingsPage> {
     let rows = conn
         .prepare_cached(
             "SELECT id, attendee_id, checkpoint_id, reading_date, device_name, device_id, kind,
@@ -91,22 +94,24 @@ pub(super) fn readings(
         .query_map(params![event, since, i64::from(limit) + 1], |r| {
             let state: String = r.get(8)?;
             let verdict: Option<String> = r.get(9)?;
+            let kind: String = r.get(6)?;
             let conflict = state == "conflict";
+            let hub_verdict = match (conflict, verdict) {
+                (true, Some(v)) => v,
+                _ => "accepted".to_owned(),
+            };
             Ok((
-                FeedReading {
+                RawFeedRow {
                     id: r.get(0)?,
                     attendee_id: r.get(1)?,
                     checkpoint_id: r.get(2)?,
                     reading_date: r.get(3)?,
                     device: r.get(4)?,
                     device_id: r.get(5)?,
-                    kind: r.get(6)?,
+                    kind,
                     undoes: r.get(7)?,
                     conflict,
-                    hub_verdict: match (conflict, verdict) {
-                        (true, Some(v)) => v,
-                        _ => "accepted".to_owned(),
-                    },
+                    hub_verdict,
                 },
                 r.get::<_, i64>(10)?,
             ))
@@ -115,9 +120,53 @@ pub(super) fn readings(
     let more = rows.len() > limit as usize;
     let rows: Vec<_> = rows.into_iter().take(limit as usize).collect();
     let next = rows.last().map(|(_, seq)| *seq).unwrap_or(since);
-    Ok(ReadingPage {
-        readings: rows.into_iter().map(|(r, _)| r).collect(),
-        next: next.to_string(),
+    Ok(ReadingsPage {
+        readings: rows
+            .into_iter()
+            .map(|(r, _)| r.typed())
+            .collect::<StorageResult<_>>()?,
+        next: Some(Cursor::Text(next.to_string())),
         more,
     })
+}
+
+/// A readings-feed row as stored, before its codes are read into the wire type.
+struct RawFeedRow {
+    id: String,
+    attendee_id: Option<String>,
+    checkpoint_id: String,
+    reading_date: String,
+    device: String,
+    device_id: String,
+    kind: String,
+    undoes: Option<String>,
+    conflict: bool,
+    hub_verdict: String,
+}
+
+impl RawFeedRow {
+    /// The hub wrote these codes itself; one it cannot read back is a damaged row.
+    fn typed(self) -> StorageResult<RemoteReading> {
+        let corrupt = |what: &str, value: &str| {
+            StorageError::Core(entrada_store::Error::Corrupt(format!(
+                "reading {}: unknown {what} {value:?}",
+                self.id
+            )))
+        };
+        let kind = ReadingKind::parse(&self.kind).ok_or_else(|| corrupt("kind", &self.kind))?;
+        let hub_verdict = Verdict::from_code(&self.hub_verdict)
+            .ok_or_else(|| corrupt("verdict", &self.hub_verdict))?;
+        Ok(RemoteReading {
+            id: ReadingId(self.id),
+            attendee_id: self.attendee_id.map(AttendeeId),
+            checkpoint_id: CheckpointId(self.checkpoint_id),
+            reading_date: self.reading_date,
+            device: self.device,
+            device_id: Some(DeviceId(self.device_id)),
+            kind,
+            undoes: self.undoes.map(ReadingId),
+            conflict: self.conflict,
+            hub_verdict: Some(hub_verdict),
+        })
+    }
 }

@@ -19,6 +19,7 @@ use entrada_store::Store;
 use entrada_store::admin::{self, Refusal};
 use rusqlite::{OptionalExtension, params};
 
+use entrada_domain::wire::{ChangesPage, DeviceRef, ReadingsPage};
 use entrada_secret::SecretBox;
 use entrada_store::webhooks;
 use entrada_webhook::{
@@ -26,8 +27,8 @@ use entrada_webhook::{
 };
 
 use super::{
-    AttendanceFilter, AttendanceOp, AttendeePatch, ChangePage, DeviceRef, HubStorage, ReadingPage,
-    RoomState, StorageError, StorageResult, TokenRecord, refused,
+    AttendanceFilter, AttendanceOp, AttendeePatch, HubStorage, RoomState, StorageError,
+    StorageResult, TokenRecord, refused,
 };
 use pool::Pool;
 
@@ -514,12 +515,12 @@ impl HubStorage for SqliteStorage {
         })
     }
 
-    fn changes(&self, event: &str, since: i64, limit: u32) -> StorageResult<ChangePage> {
+    fn changes(&self, event: &str, since: i64, limit: u32) -> StorageResult<ChangesPage> {
         self.pool
             .read(|s| feed::changes(s.connection(), event, since, limit))
     }
 
-    fn readings(&self, event: &str, since: i64, limit: u32) -> StorageResult<ReadingPage> {
+    fn readings(&self, event: &str, since: i64, limit: u32) -> StorageResult<ReadingsPage> {
         self.pool
             .read(|s| feed::readings(s.connection(), event, since, limit))
     }
