@@ -31,7 +31,7 @@ lint:
 	cargo clippy --workspace --all-targets -- -D warnings
 
 bench:
-	cargo bench -p entrada-core --bench scan_latency
+	cargo bench -p entrada-store --bench scan_latency
 
 ## Desktop packages (.deb and AppImage) through the Tauri CLI at the version ui/package.json names.
 bundle: deps

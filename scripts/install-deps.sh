@@ -45,7 +45,7 @@ fi
 node -e 'const [a,b]=process.versions.node.split(".").map(Number); if (a<20||(a===20&&b<19)) { console.error("install-deps: Node.js >= 20.19 is needed for the UI, found "+process.versions.node); process.exit(1) }'
 
 if ! command -v cargo >/dev/null 2>&1; then
-  echo "install-deps: cargo not found. Install the Rust toolchain (rustup, Rust >= 1.85) first." >&2
+  echo "install-deps: cargo not found. Install the Rust toolchain (rustup; rust-toolchain.toml pins 1.95.0, the code needs >= 1.88) first." >&2
   exit 1
 fi
 rustup component add rustfmt clippy >/dev/null 2>&1 || true

@@ -154,10 +154,10 @@ fn main() -> anyhow::Result<()> {
         .build(tauri::generate_context!())
         .context("cannot build the Tauri app")?
         .run(|handle, event| {
-            if let tauri::RunEvent::Exit = event {
-                if let Some(app) = handle.try_state::<Arc<App>>() {
-                    app.stop_camera();
-                }
+            if let tauri::RunEvent::Exit = event
+                && let Some(app) = handle.try_state::<Arc<App>>()
+            {
+                app.stop_camera();
             }
         });
     Ok(())
@@ -200,10 +200,9 @@ fn prepare(app: &Arc<App>, args: &Args) -> anyhow::Result<()> {
     }
     if matches!(app.app_state()?.mode, AppMode::Door | AppMode::Kiosk)
         && !app.list_cameras().is_empty()
+        && let Err(e) = app.start_camera(0)
     {
-        if let Err(e) = app.start_camera(0) {
-            tracing::info!(error = %e, "camera not started at launch; the page will retry");
-        }
+        tracing::info!(error = %e, "camera not started at launch; the page will retry");
     }
     Ok(())
 }

@@ -54,7 +54,7 @@ execFileSync(CLI, ['demo', '--db', join(work, 'badges.db'), '--attendees', '10',
 const snapshot = JSON.parse(readFileSync(snapshotPath, 'utf8'));
 const EVENT = snapshot.event;
 const person = (i) => snapshot.attendance[i].attendee;
-// Fixed people of the demo (crates/entrada-core/src/demo.rs) who may pass the main
+// Fixed people of the demo (crates/entrada-demo/src/lib.rs) who may pass the main
 // entrance: 0 a speaker, 1 a VIP, 2 staff (3 is banned there).
 const ONLINE = person(0);
 const OFFLINE = person(2);

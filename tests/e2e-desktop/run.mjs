@@ -45,7 +45,7 @@ execFileSync(CLI, ['demo', '--db', join(work, 'badges.db'), '--attendees', Strin
   '--badges', badges, '--snapshot', join(work, 'snapshot.json')], { stdio: 'ignore' });
 const snapshot = JSON.parse(readFileSync(join(work, 'snapshot.json'), 'utf8'));
 const person = (i) => snapshot.attendance[i].attendee;
-// Fixed people of the demo (crates/entrada-core/src/demo.rs): 0 a speaker, 1 a VIP,
+// Fixed people of the demo (crates/entrada-demo/src/lib.rs): 0 a speaker, 1 a VIP,
 // 4 rejected the attendance, 5 inactive.
 const ACCEPTED = person(0);
 const REJECTED = person(4);
@@ -66,7 +66,7 @@ function feed(dir, attendee) {
  * The demo seeds placeholder portraits on its embedded hub; they reach the door through
  * the real path (change feed, photo pass, cache beside the replica). Waits until this
  * attendee's thumbnail was written into the cache after `since` (file name:
- * crates/entrada-core/src/store/photos.rs), then a moment for its row, so the scan that
+ * crates/entrada-store/src/photos.rs), then a moment for its row, so the scan that
  * follows carries it. A restarted demo hub listens on a new port, so its photo URLs are
  * new and every photo is fetched again: `since` waits for that, not for the old file.
  */

@@ -6,8 +6,6 @@
 //! (`Store::apply_remote`, the remote-readings feed), with fixed ids, so opening the demo
 //! twice adds nothing the second time.
 
-use std::sync::{Arc, Weak};
-
 use chrono::{Duration, Utc};
 use entrada_demo as demo;
 use entrada_domain::snapshot::Snapshot;
@@ -15,7 +13,7 @@ use entrada_domain::wire::RemoteReading;
 use entrada_domain::{CheckpointId, DeviceId, ReadingId, ReadingKind};
 use entrada_store::Store;
 
-use crate::{App, Result};
+use crate::Result;
 
 /// Other doors of the demo and where they stand.
 const DOORS: [(&str, &str, &str); 3] = [
@@ -108,48 +106,4 @@ fn traffic(snapshot: &Snapshot) -> Vec<RemoteReading> {
     }
     out.sort_by(|a, b| a.reading_date.cmp(&b.reading_date));
     out
-}
-
-/// The fixed people of the demo (door and kiosk demos, docs, tests) get their faces first.
-const FIXED_PEOPLE: usize = 8;
-
-/// Gives the demo's first attendees placeholder portraits on the embedded hub, on a
-/// thread of its own so the window never waits for them. The faces then travel the real
-/// path: hub photo URL → change feed → the sync engine's photo pass → the cache beside
-/// the replica → the door. A sync follows the fixed people and then the rest.
-pub(crate) fn seed_portraits(app: &Arc<App>, photos: entrada_hub::HubPhotos) {
-    let count = (app.config().demo_attendees as usize).min(demo::PORTRAITS);
-    let weak: Weak<App> = Arc::downgrade(app);
-    let spawned = std::thread::Builder::new()
-        .name("demo-portraits".into())
-        .spawn(move || {
-            crate::background::lower_this_thread();
-            let sync = |weak: &Weak<App>| {
-                if let Some(app) = weak.upgrade()
-                    && let Err(e) = app.sync_cycle_now()
-                {
-                    tracing::warn!(error = %e, "demo sync after portraits not started");
-                }
-            };
-            for i in 0..count {
-                // The app closed (or restarted on the same files): its hub is gone, and
-                // URLs for its port would only overwrite the next hub's.
-                if weak.strong_count() == 0 {
-                    tracing::debug!(seeded = i, "demo portraits stopped: the app closed");
-                    return;
-                }
-                let id = demo::attendee_id(i as u32);
-                if let Err(e) = photos.set(id.as_str(), demo::portrait(i)) {
-                    tracing::warn!(attendee = %id, error = %e, "demo portrait not stored");
-                }
-                if i + 1 == FIXED_PEOPLE.min(count) {
-                    sync(&weak);
-                }
-            }
-            sync(&weak);
-            tracing::info!(count, "demo portraits on the hub");
-        });
-    if let Err(e) = spawned {
-        tracing::warn!(error = %e, "demo portraits not started; the demo shows initials");
-    }
 }

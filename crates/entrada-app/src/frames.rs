@@ -163,13 +163,13 @@ impl FrameSource for WatchedFolder {
         // 2. New files, or the current image at full rate while "held", then idle.
         loop {
             for path in Self::list(&self.config.dir)? {
-                if self.seen.insert(path.clone()) {
-                    if let Some(img) = self.load(&path) {
-                        tracing::info!(path = %path.display(), "new frame file");
-                        self.current = Some((Arc::clone(&img), Instant::now()));
-                        self.next_at = Some(Instant::now() + interval);
-                        return Ok(Some(self.emit(img)));
-                    }
+                if self.seen.insert(path.clone())
+                    && let Some(img) = self.load(&path)
+                {
+                    tracing::info!(path = %path.display(), "new frame file");
+                    self.current = Some((Arc::clone(&img), Instant::now()));
+                    self.next_at = Some(Instant::now() + interval);
+                    return Ok(Some(self.emit(img)));
                 }
             }
             let due = self.next_at.unwrap_or_else(Instant::now);

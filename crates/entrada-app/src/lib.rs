@@ -13,6 +13,7 @@ mod background;
 pub mod camera;
 pub mod dashboard;
 mod demo;
+mod demo_hub;
 mod door;
 pub mod error;
 pub mod frames;
@@ -260,53 +261,6 @@ impl App {
         meta::save(&store, &m)?;
         tracing::info!("demo event opened");
         Ok(snapshot)
-    }
-
-    /// Starts the demo's embedded hub and its sync on a background thread (app start and
-    /// restarts: the door must not wait for a hub on loopback).
-    pub(crate) fn connect_demo_hub(self: &Arc<Self>, snapshot: entrada_domain::snapshot::Snapshot) {
-        let app = Arc::downgrade(self);
-        let started = std::thread::Builder::new()
-            .name("entrada-demo-hub".into())
-            .spawn(move || {
-                background::lower_this_thread();
-                let Some(app) = app.upgrade() else { return };
-                app.connect_demo_hub_now(snapshot);
-                match app.sync_status() {
-                    Ok(status) => app.emit(AppEvent::SyncStatus(status)),
-                    Err(e) => tracing::warn!(error = %e, "no sync status after the demo hub"),
-                }
-            });
-        if let Err(e) = started {
-            tracing::warn!(error = %e, "demo hub thread not started; the demo runs offline");
-        }
-    }
-
-    /// Starts the demo's embedded hub and syncs with it; without it (no free port, ...)
-    /// the demo still works, offline.
-    fn connect_demo_hub_now(self: &Arc<Self>, snapshot: entrada_domain::snapshot::Snapshot) {
-        match self.start_demo_hub(snapshot) {
-            Ok(url) => {
-                let store = self.store();
-                if let Ok(mut m) = meta::load(&store) {
-                    m.upstream = Some(Upstream {
-                        url,
-                        kind: "demo".to_owned(),
-                    });
-                    if let Err(e) = meta::save(&store, &m) {
-                        tracing::warn!(error = %e, "demo upstream not saved");
-                    }
-                }
-            }
-            Err(e) => tracing::warn!(error = %e, "demo hub not started; the demo runs offline"),
-        }
-        // Offline or online forced while the hub was starting holds for its engine too.
-        let forced = *self.forced.lock().unwrap_or_else(|p| p.into_inner());
-        if let (ForcedMode::Offline | ForcedMode::Online, Some(engine)) =
-            (forced, self.upstream.engine())
-        {
-            engine.set_forced(upstream::core_forced(forced));
-        }
     }
 
     /// `list_events`: the events in the replica (the upstream's list after a connect).

@@ -1,5 +1,5 @@
 //! First run against a real upstream (an Entrada hub or a plain Access API) and the
-//! background sync afterwards, through entrada-core's sync engine.
+//! background sync afterwards, through entrada-sync's engine.
 //!
 //! `connect_upstream` checks the URL and the client credentials (an OAuth2 token) and lists
 //! the events, keeping the connection in memory only. `start_pull` creates the
@@ -27,12 +27,8 @@ pub(crate) struct UpstreamLink {
     runtime: Option<tokio::runtime::Runtime>,
     engine: Mutex<Option<SyncEngine>>,
     pending: Mutex<Option<Pending>>,
-    /// The demo's embedded hub on loopback, kept alive while the app runs.
-    demo_hub: Mutex<Option<entrada_hub::RunningHub>>,
-    /// Held for a whole demo-hub start. A restart reopens sync in the background while
-    /// the shell may open the demo at once; without it both would find no hub and start
-    /// one each, two hubs and two sync engines on the same files.
-    demo_start: Mutex<()>,
+    /// The demo's embedded hub, when this build has one.
+    pub(crate) demo: crate::demo_hub::DemoHub,
 }
 
 #[derive(Clone)]
@@ -59,8 +55,7 @@ impl UpstreamLink {
             runtime,
             engine: Mutex::new(None),
             pending: Mutex::new(None),
-            demo_hub: Mutex::new(None),
-            demo_start: Mutex::new(()),
+            demo: crate::demo_hub::DemoHub::default(),
         }
     }
 
@@ -102,7 +97,7 @@ impl UpstreamLink {
 /// How long the first pull waits for attendee photos before opening the door.
 const FIRST_PULL_PHOTOS: std::time::Duration = std::time::Duration::from_secs(10);
 
-fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
+pub(crate) fn lock<T>(m: &Mutex<T>) -> MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
@@ -160,7 +155,7 @@ impl ProgressBar {
 /// Plain words for the UI: the contract's error codes. The message is the detail shown
 /// under the plain words, so an upstream's raw answer (an HTML error page, a JSON body)
 /// never reaches the screen: only its status and its own `message`, when it has one.
-fn sync_error(e: SyncError) -> AppError {
+pub(crate) fn sync_error(e: SyncError) -> AppError {
     let code = match &e {
         SyncError::Config(_) => ErrorCode::InvalidUrl,
         SyncError::Auth(_) => ErrorCode::Unauthorized,
@@ -444,44 +439,6 @@ impl App {
         Ok(self.store().photo_counts()?.fetched)
     }
 
-    /// The demo's upstream: an Entrada hub started in-process on a free loopback port with
-    /// the same demo event, and a real sync engine against it, so the sync badge, backlog
-    /// and pushes are the real thing. Returns the hub's URL. The hub keeps its own
-    /// database beside the replica, so readings pushed to it survive a restart.
-    pub(crate) fn start_demo_hub(
-        self: &Arc<Self>,
-        snapshot: entrada_domain::snapshot::Snapshot,
-    ) -> Result<String> {
-        let _starting = lock(&self.upstream.demo_start);
-        if let Some(hub) = lock(&self.upstream.demo_hub).as_ref() {
-            return Ok(hub.base_url.clone());
-        }
-        let event = snapshot.event.id.clone();
-        let mut config = entrada_hub::HubConfig::new(self.config.data_dir.join("demo-hub.db"));
-        config.snapshot = Some(snapshot);
-        let hub = self
-            .upstream
-            .wait(entrada_hub::serve(config))?
-            .map_err(|e| AppError::internal(format!("demo hub: {e}")))?;
-        let url = hub.base_url.clone();
-        crate::demo::seed_portraits(self, hub.photos());
-        tracing::info!(%url, "demo hub listening");
-        *lock(&self.upstream.demo_hub) = Some(hub);
-        let engine = SyncEngine::with_options(
-            self.config.data_dir.join("replica.db"),
-            Some(SyncSettings {
-                upstream: url.clone(),
-                client_id: entrada_hub::DEMO_CLIENT_ID.to_owned(),
-                client_secret: entrada_hub::DEMO_CLIENT_SECRET.to_owned(),
-                event_id: event,
-            }),
-            SyncOptions::default(),
-        )
-        .map_err(sync_error)?;
-        self.start_sync_loop(engine)?;
-        Ok(url)
-    }
-
     /// Reopens sync on a later start: the demo's hub again, or the engine from the
     /// settings stored in the replica.
     pub(crate) fn resume_sync(self: &Arc<Self>) -> Result<()> {
@@ -508,7 +465,7 @@ impl App {
         }
     }
 
-    fn start_sync_loop(self: &Arc<Self>, engine: SyncEngine) -> Result<()> {
+    pub(crate) fn start_sync_loop(self: &Arc<Self>, engine: SyncEngine) -> Result<()> {
         let rt = self.upstream.runtime()?;
         let mut changes = engine.subscribe();
         let weak = Arc::downgrade(self);

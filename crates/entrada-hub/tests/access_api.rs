@@ -1,4 +1,8 @@
 //! One test per documented response of access-api.txt, over real HTTP on 127.0.0.1.
+//!
+//! One file on purpose, although long: its sections follow access-api.txt endpoint by
+//! endpoint, so a reader holds the two side by side and sees at once which documented
+//! answer has no test. The extensions have their own file (`extensions.rs`).
 
 mod common;
 

@@ -320,14 +320,14 @@ fn capture_loop(
         match source.next_frame() {
             Ok(Some(frame)) => {
                 shared.captured.fetch_add(1, Ordering::Relaxed);
-                if let Some(pc) = &config.preview {
-                    if last_preview.is_none_or(|t| t.elapsed() >= pc.interval) {
-                        last_preview = Some(Instant::now());
-                        if let Some(p) = make_preview(&frame, pc) {
-                            if let Err(TrySendError::Disconnected(_)) = previews.try_send(p) {
-                                tracing::trace!("preview receiver gone");
-                            }
-                        }
+                if let Some(pc) = &config.preview
+                    && last_preview.is_none_or(|t| t.elapsed() >= pc.interval)
+                {
+                    last_preview = Some(Instant::now());
+                    if let Some(p) = make_preview(&frame, pc)
+                        && let Err(TrySendError::Disconnected(_)) = previews.try_send(p)
+                    {
+                        tracing::trace!("preview receiver gone");
                     }
                 }
                 let mut slot = lock(&shared.slot);

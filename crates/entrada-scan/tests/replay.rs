@@ -130,10 +130,10 @@ impl FrameSource for FlakySource {
 
     fn open(&mut self) -> Result<(), SourceError> {
         self.opens += 1;
-        if matches!(self.script.front(), Some(Step::OpenFails(_))) {
-            if let Some(Step::OpenFails(e)) = self.script.pop_front() {
-                return Err(e);
-            }
+        if matches!(self.script.front(), Some(Step::OpenFails(_)))
+            && let Some(Step::OpenFails(e)) = self.script.pop_front()
+        {
+            return Err(e);
         }
         Ok(())
     }

@@ -157,7 +157,7 @@ impl<'a> ChangeApplier<'a> {
                 }
             }
             self.applied += 1;
-            if self.applied % PROGRESS_EVERY == 0 {
+            if self.applied.is_multiple_of(PROGRESS_EVERY) {
                 progress(self.applied);
             }
         }

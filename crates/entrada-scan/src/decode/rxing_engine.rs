@@ -67,13 +67,14 @@ impl RxingDecoder {
                     .collect(),
             );
         }
-        if found.is_empty() && self.java_fallback {
-            if let Ok(r) = QRCodeReader.decode_with_hints(bitmap, &hints) {
-                merge(
-                    &mut found,
-                    to_detection(&r, img, "rxing-java").into_iter().collect(),
-                );
-            }
+        if found.is_empty()
+            && self.java_fallback
+            && let Ok(r) = QRCodeReader.decode_with_hints(bitmap, &hints)
+        {
+            merge(
+                &mut found,
+                to_detection(&r, img, "rxing-java").into_iter().collect(),
+            );
         }
         found
     }

@@ -405,13 +405,13 @@ fn reading_payload(conn: &Connection, reading: &ReadingId) -> crate::Result<Opti
 pub fn queue_ping(conn: &Connection, subscription_id: &str) -> Result<String> {
     subscription(conn, subscription_id)?;
     let sent_at = time::format(&time::now());
-    Ok(insert_delivery(
+    insert_delivery(
         conn,
         subscription_id,
         PING,
         &payload::ping(subscription_id, &sent_at),
         i64::MAX,
-    )?)
+    )
 }
 
 /// Re-queues any past delivery – delivered, failed or pending – to be sent now, with the

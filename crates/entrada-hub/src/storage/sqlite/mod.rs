@@ -1,5 +1,9 @@
-//! The SQLite backend: the core replica (same schema as the devices, so one rules engine
-//! and one ingest path) plus the hub-only tables of `hub_schema.sql`.
+//! The SQLite backend: `entrada-store`'s replica (same schema as the devices, so one rules
+//! engine and one ingest path) plus the hub-only tables of `hub_schema.sql`.
+//!
+//! Over 600 lines on purpose: this file is the one `impl HubStorage for SqliteStorage`
+//! block, which Rust keeps in one place, with each method a few lines into the pool; the
+//! parts that are more than that live beside it (`feed`, `outbox`, `pool`, `schema`).
 
 mod feed;
 mod outbox;
