@@ -1,8 +1,8 @@
 //! Entrada desktop: the Tauri shell over `entrada-app`.
 //!
 //! This file wires the command line, the application API, the event broadcaster and the
-//! command list; it holds no check-in logic (that is entrada-core and entrada-scan, composed
-//! by entrada-app). See docs/desktop.md.
+//! command list; it holds no check-in logic (that is the library crates, composed by
+//! entrada-app). See docs/desktop.md.
 #![cfg_attr(not(debug_assertions), windows_subsystem = "windows")]
 
 mod broadcaster;

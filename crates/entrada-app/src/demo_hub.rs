@@ -91,8 +91,8 @@ impl App {
         self: &Arc<Self>,
         snapshot: entrada_domain::snapshot::Snapshot,
     ) -> Result<String> {
-        let _starting = lock(&self.upstream.demo.start);
-        if let Some(hub) = lock(&self.upstream.demo.hub).as_ref() {
+        let _starting = lock(&self.demo_hub.start);
+        if let Some(hub) = lock(&self.demo_hub.hub).as_ref() {
             return Ok(hub.base_url.clone());
         }
         let event = snapshot.event.id.clone();
@@ -105,7 +105,7 @@ impl App {
         let url = hub.base_url.clone();
         seed_portraits(self, hub.photos());
         tracing::info!(%url, "demo hub listening");
-        *lock(&self.upstream.demo.hub) = Some(hub);
+        *lock(&self.demo_hub.hub) = Some(hub);
         let engine = SyncEngine::with_options(
             self.config.data_dir.join("replica.db"),
             Some(SyncSettings {
@@ -127,7 +127,7 @@ impl App {
         self: &Arc<Self>,
         _snapshot: entrada_domain::snapshot::Snapshot,
     ) -> Result<String> {
-        let _starting = lock(&self.upstream.demo.start);
+        let _starting = lock(&self.demo_hub.start);
         Err(AppError::internal(
             "this build has no embedded demo hub (the `demo` feature is off)",
         ))

@@ -3,9 +3,10 @@
 //!
 //! The desktop shell (`src-tauri`) is a thin face over this crate (each Tauri command is one
 //! call into [`App`]), following GitButler's `but-api` pattern, so the whole contract of
-//! `docs/ipc.md` is unit-tested here without WebKit. Decisions stay in `entrada-core` (rules,
-//! store) and `entrada-scan` (frames, decoding, debounce); this crate only composes them and
-//! shapes the answers for the UI.
+//! `docs/ipc.md` is unit-tested here without WebKit. Decisions stay in `entrada-domain`
+//! (rules), the replica in `entrada-store` (this crate runs no SQL), sync in `entrada-sync`
+//! and scanning in `entrada-scan`; this crate only composes them and shapes the answers for
+//! the UI.
 //!
 //! Events to the UI leave through one [`Shell`] implementation (the shell's broadcaster).
 
@@ -124,6 +125,7 @@ pub struct App {
     kiosk: kiosk::KioskLock,
     forced: Mutex<ForcedMode>,
     upstream: upstream::UpstreamLink,
+    demo_hub: demo_hub::DemoHub,
     search: Mutex<search::SearchIndex>,
 }
 
@@ -145,6 +147,7 @@ impl App {
             kiosk: kiosk::KioskLock::default(),
             forced: Mutex::new(ForcedMode::Auto),
             upstream: upstream::UpstreamLink::new(),
+            demo_hub: demo_hub::DemoHub::default(),
             search: Mutex::new(search::SearchIndex::default()),
         });
         app.resume_sync()?;

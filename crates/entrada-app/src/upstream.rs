@@ -27,8 +27,6 @@ pub(crate) struct UpstreamLink {
     runtime: Option<tokio::runtime::Runtime>,
     engine: Mutex<Option<SyncEngine>>,
     pending: Mutex<Option<Pending>>,
-    /// The demo's embedded hub, when this build has one.
-    pub(crate) demo: crate::demo_hub::DemoHub,
 }
 
 #[derive(Clone)]
@@ -55,7 +53,6 @@ impl UpstreamLink {
             runtime,
             engine: Mutex::new(None),
             pending: Mutex::new(None),
-            demo: crate::demo_hub::DemoHub::default(),
         }
     }
 

@@ -3,7 +3,7 @@
 //! feed, idempotent batch upload, admin creation, webhook subscriptions), all described in
 //! the OpenAPI document it serves.
 //!
-//! The rules engine and the ingest path are `entrada-core`'s, so the hub and the devices
+//! The rules engine is `entrada-domain`'s and the ingest path `entrada-store`'s, so the hub and the devices
 //! judge alike. Storage sits behind [`storage::HubStorage`]; SQLite is the backend today.
 //!
 //! Tests and tools start a hub in-process with [`serve`]:

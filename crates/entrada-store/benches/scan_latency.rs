@@ -1,7 +1,7 @@
 //! Scan latency on a 100,000-attendee demo replica (resolve + judge + durable write),
 //! next to the physical floor: a bare one-row insert+commit with the same SQLite settings.
 //!
-//! Run: `cargo bench -p entrada-core --bench scan_latency` (ATTENDEES and SCANS override
+//! Run: `cargo bench -p entrada-store --bench scan_latency` (ATTENDEES and SCANS override
 //! the sizes). Prints median, p99 and scans/s; figures go to docs/benchmarks.md.
 
 use std::time::{Duration, Instant};

@@ -5,7 +5,7 @@
 //! 3. push of a 10,000-reading backlog.
 //!
 //! ```text
-//! cargo run --release -p entrada-cli --example sync_bench [-- ATTENDEES READINGS]
+//! cargo run --release -p entrada-sync --example sync_bench [-- ATTENDEES READINGS]
 //! ```
 //!
 //! Each figure is the wall time of one `SyncEngine::sync_once` (HTTP, JSON, SQLite with

@@ -5,7 +5,7 @@
 //! 2. latency while online – from the start of `Store::scan` to the webhook arriving at
 //!    the receiver, with `Dispatcher::watch` running at its default 50 ms poll.
 //!
-//! `cargo bench -p entrada-core --bench webhooks [-- DELIVERIES SCANS]`
+//! `cargo bench -p entrada-webhook --bench webhooks [-- DELIVERIES SCANS]`
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};

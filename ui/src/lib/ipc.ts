@@ -13,7 +13,7 @@ import { listen, type UnlistenFn } from '@tauri-apps/api/event';
 // Shared vocabulary
 // ---------------------------------------------------------------------------
 
-/** Stable verdict codes, in the order of the core's verdict table (`entrada-core/src/verdict.rs`). */
+/** Stable verdict codes, in the order of the domain crate's verdict table (`entrada-domain/src/verdict.rs`). */
 export const VERDICT_CODES = [
   'accepted',
   'checkpoint_inactive',

@@ -3,7 +3,7 @@
  *
  * The backend sends the stable code and the upstream's English message; the banner,
  * the kiosk and the dashboard show these texts instead. `title` is the core's screen text
- * (`entrada-core/src/verdict.rs`, the one place each verdict's facts live); a test fails
+ * (`entrada-domain/src/verdict.rs`, the one place each verdict's facts live); a test fails
  * when the two drift apart. `title` is the banner headline,
  * `detail` the reason in words for staff, `kiosk` what an attendee reads at a kiosk
  * (no reasons that expose data, always a next step).

@@ -1,4 +1,4 @@
-//! `POST /checkpoint/<id>/accesses`: the rules engine of `entrada-core` judges, the verdict
+//! `POST /checkpoint/<id>/accesses`: the rules engine of `entrada-domain` judges, the verdict
 //! table answers (201 with the reading, or the documented 422 for the refusal).
 
 use axum::Json;
