@@ -305,3 +305,10 @@ pub async fn wait_status(
         }
     }
 }
+
+/// Reads a cached thumbnail, failing the test unless it is a whole JPEG.
+pub fn decode_jpeg(path: &Path) -> image::DynamicImage {
+    let bytes = std::fs::read(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    image::load_from_memory_with_format(&bytes, image::ImageFormat::Jpeg)
+        .unwrap_or_else(|e| panic!("{} is not a whole JPEG: {e}", path.display()))
+}
