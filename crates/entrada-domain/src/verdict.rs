@@ -221,11 +221,6 @@ impl Verdict {
             Lang::Es => self.row().es,
         }
     }
-
-    /// Is this refusal about the checkpoint rather than about the attendee?
-    pub fn is_checkpoint_level(self) -> bool {
-        matches!(self, Verdict::CheckpointInactive | Verdict::HostingExpired)
-    }
 }
 
 impl std::fmt::Display for Verdict {

@@ -8,7 +8,6 @@ use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use serde_json::json;
 use sha2::{Digest, Sha256};
 use subtle::ConstantTimeEq;
 
@@ -17,6 +16,7 @@ use crate::error::ApiError;
 use crate::state::Shared;
 use crate::state::db;
 use crate::storage::TokenRecord;
+use entrada_domain::wire::TokenAnswer;
 
 pub const ADMIN_SCOPE: &str = "event_admin";
 pub const BASIC_SCOPE: &str = "basic";
@@ -96,12 +96,12 @@ pub async fn token(State(state): State<Shared>, fields: Fields) -> Result<Respon
         }
         cache.insert(record.hash, (scope.clone(), record.expires_at));
     }
-    Ok(axum::Json(json!({
-        "access_token": token,
-        "expires_in": ttl,
-        "token_type": "bearer",
-        "scope": scope,
-    }))
+    Ok(axum::Json(TokenAnswer {
+        access_token: token,
+        expires_in: Some(ttl.unsigned_abs()),
+        scope: Some(scope),
+        token_type: Some("bearer".to_owned()),
+    })
     .into_response())
 }
 

@@ -16,7 +16,7 @@ use rusqlite::{Connection, OptionalExtension};
 use crate::error::{Error, Result};
 use entrada_domain::time;
 use entrada_domain::{
-    Attendance, Attendee, AttendeeId, Checkpoint, CheckpointId, Event, EventId, Room, Tag, TagId,
+    Attendance, Attendee, Checkpoint, CheckpointId, Event, EventId, Room, Tag, TagId,
 };
 
 /// Why an administrative change was refused.
@@ -80,10 +80,6 @@ pub fn load_attendee(conn: &Connection, id: &str) -> Result<Option<Attendee>> {
 
 pub fn load_tag(conn: &Connection, id: &str) -> Result<Option<Tag>> {
     raw_of(conn, "SELECT raw FROM tags WHERE id = ?1", id)
-}
-
-pub fn load_room(conn: &Connection, id: &str) -> Result<Option<Room>> {
-    raw_of(conn, "SELECT raw FROM rooms WHERE id = ?1", id)
 }
 
 pub fn load_checkpoint(conn: &Connection, id: &str) -> Result<Option<Checkpoint>> {
@@ -481,9 +477,4 @@ pub fn checkpoint_event(conn: &Connection, id: &CheckpointId) -> Result<Option<E
         .prepare_cached("SELECT event_id FROM checkpoints WHERE id = ?1")?
         .query_row([id.as_str()], |r| Ok(EventId(r.get(0)?)))
         .optional()?)
-}
-
-/// Whether an attendee exists.
-pub fn attendee_exists(conn: &Connection, id: &AttendeeId) -> Result<bool> {
-    exists(conn, "SELECT 1 FROM attendees WHERE id = ?1", id.as_str())
 }

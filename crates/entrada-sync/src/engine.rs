@@ -12,7 +12,6 @@
 
 use std::future::Future;
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -122,9 +121,6 @@ impl Default for SyncOptions {
     }
 }
 
-/// Called once per cycle after sync (the webhook dispatcher's "deliver due" entry point).
-pub type CycleHook = Arc<dyn Fn() -> Pin<Box<dyn Future<Output = ()> + Send>> + Send + Sync>;
-
 /// Called with pull progress, for a progress bar.
 pub type ProgressHook = Arc<dyn Fn(PullProgress) + Send + Sync>;
 
@@ -141,7 +137,6 @@ struct Inner {
     nudge: Notify,
     cycle: tokio::sync::Mutex<()>,
     progress_hook: Mutex<Option<ProgressHook>>,
-    after_cycle: Mutex<Option<CycleHook>>,
     last_plain_pull: Mutex<Option<Instant>>,
     photos: Photos,
 }
@@ -265,7 +260,6 @@ impl SyncEngine {
                 nudge: Notify::new(),
                 cycle: tokio::sync::Mutex::new(()),
                 progress_hook: Mutex::new(None),
-                after_cycle: Mutex::new(None),
                 last_plain_pull: Mutex::new(None),
                 photos,
             }),
@@ -310,14 +304,6 @@ impl SyncEngine {
     /// Receives pull progress reports (done / total) while a pull runs.
     pub fn set_progress_hook(&self, hook: Option<ProgressHook>) {
         if let Ok(mut h) = self.inner.progress_hook.lock() {
-            *h = hook;
-        }
-    }
-
-    /// Runs `hook` after every cycle that reached the upstream; meant for the webhook
-    /// dispatcher's "deliver due" step, so one loop paces both.
-    pub fn set_after_cycle(&self, hook: Option<CycleHook>) {
-        if let Ok(mut h) = self.inner.after_cycle.lock() {
             *h = hook;
         }
     }
@@ -471,10 +457,6 @@ impl SyncEngine {
             let remote = pull::pull_readings(&inner.client, &inner.db, event).await?;
             summary.remote_readings = remote;
             summary.pulled += remote;
-        }
-        let after = inner.after_cycle.lock().ok().and_then(|h| h.clone());
-        if let Some(after) = after {
-            after().await;
         }
         self.schedule_photos();
         Ok(summary)

@@ -28,9 +28,7 @@ mod push;
 mod settings;
 
 pub use client::{Client, Timeouts};
-pub use engine::{
-    CycleHook, ProgressHook, Summary, SyncEngine, SyncOptions, SyncStatus, UpstreamKind,
-};
+pub use engine::{ProgressHook, Summary, SyncEngine, SyncOptions, SyncStatus, UpstreamKind};
 pub use entrada_domain::wire::Capabilities;
 pub use health::{ForcedMode, Health, HealthPolicy, backoff};
 pub use photos::{PhotoOptions, PhotoReport};

@@ -2,11 +2,18 @@
 
 use serde::{Deserialize, Serialize};
 
-#[derive(Debug, Deserialize)]
+/// `POST /oauth/v2/token`'s answer. Fields in alphabetical order, as the hub has always
+/// written them; a device needs only the token and its lifetime (absent: the protocol's
+/// default), and ignores the rest.
+#[derive(Debug, Serialize, Deserialize)]
 pub struct TokenAnswer {
     pub access_token: String,
     #[serde(default)]
     pub expires_in: Option<u64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub scope: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token_type: Option<String>,
 }
 
 /// `GET /capabilities`; the default (no extensions) is what a plain Access API gets.
