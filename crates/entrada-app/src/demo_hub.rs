@@ -2,28 +2,21 @@
 //! event, a real sync engine against it, and placeholder portraits on it, so the sync
 //! badge, backlog, pushes and faces of `make run` are the real thing.
 //!
-//! Behind the `demo` feature (on by default, and in the desktop shell), so a door build can
-//! leave the hub's server code out. Without it the demo event still opens, offline.
+//! Behind the `demo` feature (on by default, and in the desktop shell) with the demo event
+//! itself (`demo.rs`), so a door build leaves out the generator and the hub's server code.
 
-#[cfg(feature = "demo")]
-use std::sync::Weak;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, Weak};
 
-#[cfg(feature = "demo")]
 use entrada_demo as demo;
-#[cfg(feature = "demo")]
 use entrada_sync::{Settings as SyncSettings, SyncEngine, SyncOptions};
 
 use crate::types::*;
-#[cfg(feature = "demo")]
-use crate::upstream::sync_error;
-use crate::upstream::{core_forced, lock};
+use crate::upstream::{core_forced, lock, sync_error};
 use crate::{App, AppError, AppEvent, Result, background, meta};
 
 /// The running demo hub, kept alive while the app runs.
 #[derive(Default)]
 pub(crate) struct DemoHub {
-    #[cfg(feature = "demo")]
     pub(crate) hub: Mutex<Option<entrada_hub::RunningHub>>,
     /// Held for a whole demo-hub start. A restart reopens sync in the background while
     /// the shell may open the demo at once; without it both would find no hub and start
@@ -32,6 +25,46 @@ pub(crate) struct DemoHub {
 }
 
 impl App {
+    /// `open_demo`: the built-in demo event, loaded into the replica, on its first
+    /// checkpoint, straight into door mode, with its embedded hub already syncing.
+    pub fn open_demo(self: &Arc<Self>) -> Result<AppState> {
+        let snapshot = self.import_demo()?;
+        self.connect_demo_hub_now(snapshot);
+        self.emit(AppEvent::SyncStatus(self.sync_status()?));
+        self.app_state()
+    }
+
+    /// `open_demo` for a start with `--demo`: the door is ready as soon as the replica
+    /// holds the event; the embedded hub and its first sync start in the background, so
+    /// they never stand between the launch and the first scan.
+    pub fn open_demo_door_first(self: &Arc<Self>) -> Result<AppState> {
+        let snapshot = self.import_demo()?;
+        self.connect_demo_hub(snapshot);
+        self.app_state()
+    }
+
+    pub(crate) fn import_demo(&self) -> Result<entrada_domain::snapshot::Snapshot> {
+        let mut store = self.store();
+        let snapshot = crate::demo::load(&mut store, self.config.demo_attendees)?;
+        self.search_index().invalidate();
+        let mut m = meta::load(&store)?;
+        m.event = Some(snapshot.event.id.to_string());
+        if m.checkpoint.is_none() || m.upstream.as_ref().is_none_or(|u| u.kind != "demo") {
+            m.checkpoint = Some(entrada_demo::MAIN_ENTRANCE.to_owned());
+        }
+        m.upstream = Some(Upstream {
+            url: "demo://".to_owned(),
+            kind: "demo".to_owned(),
+        });
+        m.pulled = true;
+        if m.mode == AppMode::Setup {
+            m.mode = AppMode::Door;
+        }
+        meta::save(&store, &m)?;
+        tracing::info!("demo event opened");
+        Ok(snapshot)
+    }
+
     /// Starts the demo's embedded hub and its sync on a background thread (app start and
     /// restarts: the door must not wait for a hub on loopback).
     pub(crate) fn connect_demo_hub(self: &Arc<Self>, snapshot: entrada_domain::snapshot::Snapshot) {
@@ -86,7 +119,6 @@ impl App {
     /// the same demo event, and a real sync engine against it, so the sync badge, backlog
     /// and pushes are the real thing. Returns the hub's URL. The hub keeps its own
     /// database beside the replica, so readings pushed to it survive a restart.
-    #[cfg(feature = "demo")]
     pub(crate) fn start_demo_hub(
         self: &Arc<Self>,
         snapshot: entrada_domain::snapshot::Snapshot,
@@ -120,29 +152,15 @@ impl App {
         self.start_sync_loop(engine)?;
         Ok(url)
     }
-
-    /// Without the `demo` feature there is no hub to start: the demo runs offline.
-    #[cfg(not(feature = "demo"))]
-    pub(crate) fn start_demo_hub(
-        self: &Arc<Self>,
-        _snapshot: entrada_domain::snapshot::Snapshot,
-    ) -> Result<String> {
-        let _starting = lock(&self.demo_hub.start);
-        Err(AppError::internal(
-            "this build has no embedded demo hub (the `demo` feature is off)",
-        ))
-    }
 }
 
 /// The fixed people of the demo (door and kiosk demos, docs, tests) get their faces first.
-#[cfg(feature = "demo")]
 const FIXED_PEOPLE: usize = 8;
 
 /// Gives the demo's first attendees placeholder portraits on the embedded hub, on a
 /// thread of its own so the window never waits for them. The faces then travel the real
 /// path: hub photo URL → change feed → the sync engine's photo pass → the cache beside
 /// the replica → the door. A sync follows the fixed people and then the rest.
-#[cfg(feature = "demo")]
 fn seed_portraits(app: &Arc<App>, photos: entrada_hub::HubPhotos) {
     let count = (app.config().demo_attendees as usize).min(demo::PORTRAITS);
     let weak: Weak<App> = Arc::downgrade(app);

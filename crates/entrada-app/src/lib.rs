@@ -13,7 +13,9 @@
 mod background;
 pub mod camera;
 pub mod dashboard;
+#[cfg(feature = "demo")]
 mod demo;
+#[cfg(feature = "demo")]
 mod demo_hub;
 mod door;
 pub mod error;
@@ -35,6 +37,10 @@ use entrada_store::Store;
 
 pub use error::{AppError, ErrorCode, Result};
 use types::*;
+
+/// What a build without the `demo` feature answers when asked for the demo.
+#[cfg(not(feature = "demo"))]
+const NO_DEMO: &str = "this build has no demo event (the `demo` feature is off)";
 
 /// Where the UI's events go, and the one window control the core flow needs (kiosk full
 /// screen). The Tauri shell implements it with `app.emit`; tests record the calls.
@@ -125,6 +131,7 @@ pub struct App {
     kiosk: kiosk::KioskLock,
     forced: Mutex<ForcedMode>,
     upstream: upstream::UpstreamLink,
+    #[cfg(feature = "demo")]
     demo_hub: demo_hub::DemoHub,
     search: Mutex<search::SearchIndex>,
 }
@@ -147,6 +154,7 @@ impl App {
             kiosk: kiosk::KioskLock::default(),
             forced: Mutex::new(ForcedMode::Auto),
             upstream: upstream::UpstreamLink::new(),
+            #[cfg(feature = "demo")]
             demo_hub: demo_hub::DemoHub::default(),
             search: Mutex::new(search::SearchIndex::default()),
         });
@@ -226,44 +234,16 @@ impl App {
         forced != ForcedMode::Offline && m.upstream.is_some()
     }
 
-    /// `open_demo`: the built-in demo event, loaded into the replica, on its first
-    /// checkpoint, straight into door mode, with its embedded hub already syncing.
+    /// `open_demo` in a build without the demo (the `demo` feature is off).
+    #[cfg(not(feature = "demo"))]
     pub fn open_demo(self: &Arc<Self>) -> Result<AppState> {
-        let snapshot = self.import_demo()?;
-        self.connect_demo_hub_now(snapshot);
-        self.emit(AppEvent::SyncStatus(self.sync_status()?));
-        self.app_state()
+        Err(AppError::invalid(NO_DEMO))
     }
 
-    /// `open_demo` for a start with `--demo`: the door is ready as soon as the replica
-    /// holds the event; the embedded hub and its first sync start in the background, so
-    /// they never stand between the launch and the first scan.
+    /// `open_demo_door_first` in a build without the demo.
+    #[cfg(not(feature = "demo"))]
     pub fn open_demo_door_first(self: &Arc<Self>) -> Result<AppState> {
-        let snapshot = self.import_demo()?;
-        self.connect_demo_hub(snapshot);
-        self.app_state()
-    }
-
-    fn import_demo(&self) -> Result<entrada_domain::snapshot::Snapshot> {
-        let mut store = self.store();
-        let snapshot = demo::load(&mut store, self.config.demo_attendees)?;
-        self.search_index().invalidate();
-        let mut m = meta::load(&store)?;
-        m.event = Some(snapshot.event.id.to_string());
-        if m.checkpoint.is_none() || m.upstream.as_ref().is_none_or(|u| u.kind != "demo") {
-            m.checkpoint = Some(entrada_demo::MAIN_ENTRANCE.to_owned());
-        }
-        m.upstream = Some(Upstream {
-            url: "demo://".to_owned(),
-            kind: "demo".to_owned(),
-        });
-        m.pulled = true;
-        if m.mode == AppMode::Setup {
-            m.mode = AppMode::Door;
-        }
-        meta::save(&store, &m)?;
-        tracing::info!("demo event opened");
-        Ok(snapshot)
+        Err(AppError::invalid(NO_DEMO))
     }
 
     /// `list_events`: the events in the replica (the upstream's list after a connect).
@@ -510,6 +490,7 @@ mod tests {
     use super::*;
     use crate::test_shell::Recorder;
 
+    #[cfg(feature = "demo")]
     #[test]
     fn a_demo_opened_at_launch_is_a_door_at_once_and_syncs_with_its_hub_soon_after() {
         let dir = tempfile::tempdir().unwrap();
@@ -552,6 +533,7 @@ mod tests {
     /// A restart reopens the demo's sync in the background while the shell may open the
     /// demo at the same moment: both must end up on one hub, not a hub each on the same
     /// files (two hubs seeded portraits with two ports and one overwrote the other).
+    #[cfg(feature = "demo")]
     #[test]
     fn two_demo_starts_at_once_share_one_hub() {
         let dir = tempfile::tempdir().unwrap();
