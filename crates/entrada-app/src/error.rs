@@ -62,7 +62,9 @@ impl From<entrada_store::Error> for AppError {
         use entrada_store::Error as E;
         match &e {
             E::NoSuchReading(_) | E::NoSuchCheckpoint(_) => Self::not_found(e.to_string()),
-            E::CannotUndo(..) => Self::invalid(e.to_string()),
+            E::CannotUndo(..) | E::Pin(entrada_secret::pin::PinError::Format) => {
+                Self::invalid(e.to_string())
+            }
             E::InvalidUrl(_) => Self::new(ErrorCode::InvalidUrl, e.to_string()),
             E::NoTopics | E::Topic(_) => Self::invalid(e.to_string()),
             E::NoSuchSubscription(_) | E::NoSuchDelivery(_) => Self::not_found(e.to_string()),

@@ -133,9 +133,7 @@ pub fn verify_standard(
 }
 
 /// A fresh secret: `whsec_` + base64 of 32 random bytes. Usable as is by both schemes.
-pub fn generate_secret() -> String {
-    entrada_store::webhooks::generate_secret()
-}
+pub use entrada_store::webhooks::generate_secret;
 
 #[cfg(test)]
 mod tests {
